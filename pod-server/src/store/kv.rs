@@ -1,0 +1,243 @@
+//! The ordered key-value backends under the store: in-memory, redb (default) and sled.
+//!
+//! Each backend offers the same three operations — point read, prefix scan from a key, and an
+//! atomic, durable batch apply — so everything above them is written once. Only one thread (the
+//! store's writer) ever applies batches, which is what makes read-then-write consistent.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::RwLock;
+
+use redb::ReadableDatabase;
+use thiserror::Error;
+
+/// A change to one key: `Some(value)` writes it, `None` removes it.
+pub type Change = (Vec<u8>, Option<Vec<u8>>);
+
+/// A failure of the storage engine itself (I/O, corruption); never a client's fault.
+#[derive(Debug, Error)]
+#[error("storage engine error: {0}")]
+pub struct KvError(pub String);
+
+impl From<redb::Error> for KvError {
+    fn from(e: redb::Error) -> Self {
+        KvError(e.to_string())
+    }
+}
+
+impl From<sled::Error> for KvError {
+    fn from(e: sled::Error) -> Self {
+        KvError(e.to_string())
+    }
+}
+
+fn redb_err(e: impl Into<redb::Error>) -> KvError {
+    KvError::from(e.into())
+}
+
+const TABLE: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("kv");
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// In memory: fast tests, nothing survives the process.
+    Memory,
+    /// redb: the embedded default; fdatasync on every commit.
+    Redb,
+    /// sled 0.34: survives process crashes, not power loss (see docs/decisions/0001-storage.md).
+    Sled,
+}
+
+impl std::str::FromStr for BackendKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "memory" => Ok(BackendKind::Memory),
+            "redb" => Ok(BackendKind::Redb),
+            "sled" => Ok(BackendKind::Sled),
+            other => Err(format!(
+                "unknown storage backend {other:?}: use redb, sled or memory"
+            )),
+        }
+    }
+}
+
+/// An open backend.
+pub enum Backend {
+    /// See [`BackendKind::Memory`].
+    Memory(RwLock<BTreeMap<Vec<u8>, Vec<u8>>>),
+    /// See [`BackendKind::Redb`].
+    Redb(redb::Database),
+    /// See [`BackendKind::Sled`].
+    Sled(sled::Db),
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Memory(_) => "Backend::Memory",
+            Backend::Redb(_) => "Backend::Redb",
+            Backend::Sled(_) => "Backend::Sled",
+        })
+    }
+}
+
+impl Backend {
+    /// Opens (creating if needed) a backend; `dir` is ignored for memory.
+    pub fn open(kind: BackendKind, dir: &Path) -> Result<Self, KvError> {
+        match kind {
+            BackendKind::Memory => Ok(Backend::Memory(RwLock::new(BTreeMap::new()))),
+            BackendKind::Redb => {
+                std::fs::create_dir_all(dir).map_err(|e| KvError(e.to_string()))?;
+                let db = redb::Database::create(dir.join("pod.redb")).map_err(redb_err)?;
+                // Create the table once so read transactions never meet a missing table.
+                let txn = db.begin_write().map_err(redb_err)?;
+                txn.open_table(TABLE).map_err(redb_err)?;
+                txn.commit().map_err(redb_err)?;
+                Ok(Backend::Redb(db))
+            }
+            BackendKind::Sled => Ok(Backend::Sled(sled::open(dir.join("pod.sled"))?)),
+        }
+    }
+
+    /// Reads one key.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        match self {
+            Backend::Memory(map) => Ok(map.read().expect("memory store lock").get(key).cloned()),
+            Backend::Redb(db) => {
+                let txn = db.begin_read().map_err(redb_err)?;
+                let table = txn.open_table(TABLE).map_err(redb_err)?;
+                Ok(table.get(key).map_err(redb_err)?.map(|v| v.value().to_vec()))
+            }
+            Backend::Sled(db) => Ok(db.get(key)?.map(|v| v.to_vec())),
+        }
+    }
+
+    /// Up to `limit` entries whose key starts with `prefix`, in key order, from `start` (inclusive)
+    /// or, with `after`, strictly after it.
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        from: ScanFrom<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, KvError> {
+        let lower = match from {
+            ScanFrom::Start => Bound::Included(prefix.to_vec()),
+            ScanFrom::After(key) => Bound::Excluded(key.to_vec()),
+        };
+        let upper = match prefix_end(prefix) {
+            Some(end) => Bound::Excluded(end),
+            None => Bound::Unbounded,
+        };
+        let mut out = Vec::new();
+        match self {
+            Backend::Memory(map) => {
+                let map = map.read().expect("memory store lock");
+                for (k, v) in map.range((lower, upper)).take(limit) {
+                    out.push((k.clone(), v.clone()));
+                }
+            }
+            Backend::Redb(db) => {
+                let txn = db.begin_read().map_err(redb_err)?;
+                let table = txn.open_table(TABLE).map_err(redb_err)?;
+                let lower = as_slice_bound(&lower);
+                let upper = as_slice_bound(&upper);
+                for entry in table
+                    .range::<&[u8]>((lower, upper))
+                    .map_err(redb_err)?
+                    .take(limit)
+                {
+                    let (k, v) = entry.map_err(redb_err)?;
+                    out.push((k.value().to_vec(), v.value().to_vec()));
+                }
+            }
+            Backend::Sled(db) => {
+                for entry in db.range((lower, upper)).take(limit) {
+                    let (k, v) = entry?;
+                    out.push((k.to_vec(), v.to_vec()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies every change atomically and returns only once they are durable.
+    pub fn apply(&self, changes: Vec<Change>) -> Result<(), KvError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Backend::Memory(map) => {
+                let mut map = map.write().expect("memory store lock");
+                for (k, v) in changes {
+                    match v {
+                        Some(v) => map.insert(k, v),
+                        None => map.remove(&k),
+                    };
+                }
+            }
+            Backend::Redb(db) => {
+                // redb's default durability is `Immediate`: commit returns after fdatasync.
+                let txn = db.begin_write().map_err(redb_err)?;
+                {
+                    let mut table = txn.open_table(TABLE).map_err(redb_err)?;
+                    for (k, v) in &changes {
+                        match v {
+                            Some(v) => {
+                                table.insert(k.as_slice(), v.as_slice()).map_err(redb_err)?;
+                            }
+                            None => {
+                                table.remove(k.as_slice()).map_err(redb_err)?;
+                            }
+                        }
+                    }
+                }
+                txn.commit().map_err(redb_err)?;
+            }
+            Backend::Sled(db) => {
+                let mut batch = sled::Batch::default();
+                for (k, v) in changes {
+                    match v {
+                        Some(v) => batch.insert(k, v),
+                        None => batch.remove(k),
+                    }
+                }
+                db.apply_batch(batch)?;
+                db.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a scan starts.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanFrom<'a> {
+    /// At the first key with the prefix.
+    Start,
+    /// Strictly after this key (for paging).
+    After(&'a [u8]),
+}
+
+fn as_slice_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(v) => Bound::Included(v.as_slice()),
+        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// The smallest key greater than every key starting with `prefix`, if any.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}

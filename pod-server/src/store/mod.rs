@@ -1,0 +1,157 @@
+//! Durable storage for pods: one ordered key space on an embedded engine, with group-committed writes.
+//!
+//! Reads go straight to the engine; writes are jobs run by one writer thread (see [`writer`]) and
+//! acknowledged only after their batch is durable. The key layout lives in `crate::pod::model`.
+
+pub mod kv;
+pub mod writer;
+
+#[cfg(test)]
+mod contract;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+
+use thiserror::Error;
+
+pub use kv::{BackendKind, KvError, ScanFrom};
+pub use writer::Tx;
+use writer::{Job, Outcome};
+
+/// Storage failed: the engine reported an error, or the store is shutting down.
+#[derive(Debug, Error, Clone)]
+pub enum StoreError {
+    /// The engine failed; the write was not applied.
+    #[error("{0}")]
+    Engine(Arc<KvError>),
+    /// The store was closed before the write could run.
+    #[error("storage is shutting down")]
+    Closed,
+}
+
+impl From<KvError> for StoreError {
+    fn from(e: KvError) -> Self {
+        StoreError::Engine(Arc::new(e))
+    }
+}
+
+/// A handle to an open store; cheap to clone, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    backend: Arc<kv::Backend>,
+    kind: BackendKind,
+    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Store {
+    /// Opens a store of `kind` in `dir` (ignored for memory) and starts its writer.
+    pub fn open(kind: BackendKind, dir: &Path) -> Result<Store, StoreError> {
+        let backend = Arc::new(kv::Backend::open(kind, dir)?);
+        let (sender, handle) = writer::spawn(backend.clone());
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                kind,
+                sender: Mutex::new(Some(sender)),
+                writer: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    /// The engine this store runs on.
+    pub fn kind(&self) -> BackendKind {
+        self.inner.kind
+    }
+
+    /// Reads one key from the committed state.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.inner.backend.get(key)?)
+    }
+
+    /// Up to `limit` committed entries under `prefix`, in key order.
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        from: ScanFrom<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        Ok(self.inner.backend.scan(prefix, from, limit)?)
+    }
+
+    /// Runs `op` atomically on the writer thread; resolves once its changes are durable.
+    /// If `op` returns an error, none of its changes are kept.
+    pub async fn write<T, E>(
+        &self,
+        op: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(op, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.await.unwrap_or(Err(E::from(StoreError::Closed)))
+    }
+
+    /// Like [`Store::write`], for callers outside an async runtime (the CLI, start-up).
+    pub fn write_blocking<T, E>(
+        &self,
+        op: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        self.submit(op, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv().unwrap_or(Err(E::from(StoreError::Closed)))
+    }
+
+    fn submit<T, E>(
+        &self,
+        op: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+        deliver: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> Result<(), E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let job: Job = Box::new(move |tx| {
+            let result = op(tx);
+            let outcome = if result.is_ok() {
+                Outcome::Commit
+            } else {
+                Outcome::Discard
+            };
+            let reply: writer::Reply = Box::new(move |committed| match committed {
+                Ok(()) => deliver(result),
+                Err(e) => deliver(Err(E::from(StoreError::Engine(e)))),
+            });
+            (outcome, reply)
+        });
+        let sender = self.inner.sender.lock().expect("store sender lock");
+        match sender.as_ref() {
+            Some(s) => s.send(job).map_err(|_| E::from(StoreError::Closed)),
+            None => Err(E::from(StoreError::Closed)),
+        }
+    }
+
+    /// Stops accepting writes, waits for queued writes to become durable, and stops the writer.
+    pub fn close(&self) {
+        self.inner.sender.lock().expect("store sender lock").take();
+        if let Some(handle) = self.inner.writer.lock().expect("store writer lock").take() {
+            let _ = handle.join();
+        }
+    }
+}

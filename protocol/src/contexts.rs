@@ -1,0 +1,60 @@
+//! Pinned JSON-LD contexts, compiled into the binary: nothing is fetched at run time.
+//!
+//! The files live in `protocol/contexts/` with an `index.json` mapping each context URL to its
+//! file and SHA-256, so that independent verifiers can load the same bytes.
+
+/// `(context URL, file path under protocol/contexts/, document)` for every pinned context.
+pub const PINNED: &[(&str, &str, &str)] = &[
+    (
+        "https://www.w3.org/ns/credentials/v2",
+        "www.w3.org/ns/credentials/v2.jsonld",
+        include_str!("../contexts/www.w3.org/ns/credentials/v2.jsonld"),
+    ),
+    (
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "www.w3.org/ns/credentials/examples/v2.jsonld",
+        include_str!("../contexts/www.w3.org/ns/credentials/examples/v2.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        "w3id.org/security/data-integrity/v2.jsonld",
+        include_str!("../contexts/w3id.org/security/data-integrity/v2.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/multikey/v1",
+        "w3id.org/security/multikey/v1.jsonld",
+        include_str!("../contexts/w3id.org/security/multikey/v1.jsonld"),
+    ),
+];
+
+/// The pinned document for a context URL, if this build ships it.
+pub fn pinned(url: &str) -> Option<&'static str> {
+    PINNED
+        .iter()
+        .find(|(u, _, _)| *u == url)
+        .map(|(_, _, doc)| *doc)
+}
+
+/// The URLs of every pinned context, for error messages.
+pub fn pinned_urls() -> Vec<&'static str> {
+    PINNED.iter().map(|(u, _, _)| *u).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_indexed_context_is_pinned_and_parses_as_json() {
+        let index: serde_json::Value =
+            serde_json::from_str(include_str!("../contexts/index.json")).unwrap();
+        let index = index.as_object().unwrap();
+        assert_eq!(index.len(), PINNED.len());
+        for (url, file, doc) in PINNED {
+            assert_eq!(index[*url]["file"], *file);
+            let json: serde_json::Value = serde_json::from_str(doc).unwrap();
+            assert!(json.get("@context").is_some(), "{url}");
+        }
+        assert!(pinned("https://example.org/unknown").is_none());
+    }
+}

@@ -1,0 +1,15 @@
+//! `op-protocol`: the contract shared by every Open Platforms component — no I/O lives here.
+//!
+//! The hub, the pod server, the connector and the tests all take route paths, resource paths,
+//! scopes, token claims, vocabulary IRIs and time from this crate, so that a change to the
+//! protocol is a change in one place.
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod contexts;
+pub mod media;
+pub mod path;
+pub mod routes;
+pub mod scope;
+pub mod token;
+pub mod vocab;

@@ -1,0 +1,1 @@
+//! The integration tests live in `it/`; this library target is empty so the package has a root.
