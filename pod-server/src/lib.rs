@@ -1,4 +1,11 @@
 //! `op-pod`: a Solid-like pod server over embedded storage.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod http;
 pub mod pod;
+pub mod server;
 pub mod store;
+
+pub use server::{RunningPod, StartError, start};

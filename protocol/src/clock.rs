@@ -23,7 +23,9 @@ impl Clock {
 
     /// A clock that stands still at `unix_seconds` until moved with [`Clock::advance`].
     pub fn manual(unix_seconds: u64) -> Self {
-        Clock(ClockKind::Manual(Arc::new(AtomicU64::new(unix_seconds * 1000))))
+        Clock(ClockKind::Manual(Arc::new(AtomicU64::new(
+            unix_seconds * 1000,
+        ))))
     }
 
     /// Moves a manual clock forward; a no-op on the system clock.

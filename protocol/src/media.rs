@@ -32,7 +32,10 @@ impl RdfFormat {
 
     /// The formats that can carry named graphs.
     pub fn has_named_graphs(self) -> bool {
-        matches!(self, RdfFormat::JsonLd | RdfFormat::TriG | RdfFormat::NQuads)
+        matches!(
+            self,
+            RdfFormat::JsonLd | RdfFormat::TriG | RdfFormat::NQuads
+        )
     }
 
     /// The canonical media type.

@@ -150,7 +150,10 @@ impl ResourcePath {
     }
 
     /// Builds a path from decoded segments, validating each one.
-    pub fn from_segments<S: AsRef<str>>(segments: &[S], container: bool) -> Result<Self, PathError> {
+    pub fn from_segments<S: AsRef<str>>(
+        segments: &[S],
+        container: bool,
+    ) -> Result<Self, PathError> {
         let segments = segments
             .iter()
             .map(|s| validate_segment(s.as_ref()).map(|()| s.as_ref().to_owned()))
@@ -268,6 +271,11 @@ impl fmt::Display for ResourcePath {
     }
 }
 
+/// Percent-encodes one decoded segment for use in a URL path.
+pub fn encode_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
 fn decode_segment(raw: &str) -> Result<String, PathError> {
     if raw.is_empty() {
         return Err(PathError::EmptySegment);
@@ -377,8 +385,16 @@ mod tests {
     #[test]
     fn containment_follows_segments_not_prefixes() {
         let dir = ResourcePath::parse("/gigs/acme/").unwrap();
-        assert!(ResourcePath::parse("/gigs/acme/x").unwrap().starts_with(&dir));
-        assert!(!ResourcePath::parse("/gigs/acme2/x").unwrap().starts_with(&dir));
+        assert!(
+            ResourcePath::parse("/gigs/acme/x")
+                .unwrap()
+                .starts_with(&dir)
+        );
+        assert!(
+            !ResourcePath::parse("/gigs/acme2/x")
+                .unwrap()
+                .starts_with(&dir)
+        );
         assert!(!ResourcePath::parse("/gigs/acme").unwrap().starts_with(&dir));
     }
 

@@ -1,3 +1,8 @@
 //! The pod domain: resources, containers, RDF, N3 Patch and the operations that change them.
 
+pub mod error;
+pub mod model;
+pub mod ops;
+pub mod patch;
+pub mod profile;
 pub mod rdf;

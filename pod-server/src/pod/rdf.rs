@@ -14,7 +14,9 @@ use sophia_api::source::{QuadSource, StreamError, TripleSource};
 use sophia_api::term::SimpleTerm;
 use sophia_iri::resolve::BaseIriRef;
 use sophia_jsonld::{JsonLdOptions, JsonLdParser, JsonLdSerializer};
-use sophia_turtle::parser::{nq::NQuadsParser, nt::NTriplesParser, trig::TriGParser, turtle::TurtleParser};
+use sophia_turtle::parser::{
+    nq::NQuadsParser, nt::NTriplesParser, trig::TriGParser, turtle::TurtleParser,
+};
 use sophia_turtle::serializer::{
     nq::NQuadsSerializer,
     nt::NTriplesSerializer,
@@ -64,9 +66,14 @@ pub async fn parse(format: RdfFormat, body: &[u8], base: &str) -> Result<Vec<Qua
     let quads = match format {
         RdfFormat::Turtle => turtle_like(
             format,
-            TurtleParser::new().with_base(base_iri).parse_str(text).to_quads(),
+            TurtleParser::new()
+                .with_base(base_iri)
+                .parse_str(text)
+                .to_quads(),
         ),
-        RdfFormat::NTriples => turtle_like(format, NTriplesParser::default().parse_str(text).to_quads()),
+        RdfFormat::NTriples => {
+            turtle_like(format, NTriplesParser::default().parse_str(text).to_quads())
+        }
         RdfFormat::TriG => turtle_like(
             format,
             TriGParser::new().with_base(base_iri).parse_str(text),
@@ -81,20 +88,18 @@ fn turtle_like<S>(format: RdfFormat, source: S) -> Result<Vec<Quad>, RdfError>
 where
     S: QuadSource<Error = sophia_turtle::parser::Error>,
 {
-    source
-        .collect_quads::<Vec<Quad>>()
-        .map_err(|e| match e {
-            StreamError::SourceError(e) => {
-                let (line, col) = e.position();
-                RdfError::Syntax {
-                    format,
-                    line: line + 1,
-                    column: col + 1,
-                    message: e.kind().to_string(),
-                }
+    source.collect_quads::<Vec<Quad>>().map_err(|e| match e {
+        StreamError::SourceError(e) => {
+            let (line, col) = e.position();
+            RdfError::Syntax {
+                format,
+                line: line + 1,
+                column: col + 1,
+                message: e.kind().to_string(),
             }
-            StreamError::SinkError(e) => RdfError::Serialize(format, e.to_string()),
-        })
+        }
+        StreamError::SinkError(e) => RdfError::Serialize(format, e.to_string()),
+    })
 }
 
 async fn parse_json_ld(text: &str, base: &str) -> Result<Vec<Quad>, RdfError> {
@@ -228,8 +233,12 @@ mod tests {
 
     #[test]
     fn turtle_errors_carry_line_and_column() {
-        let err = run(parse(RdfFormat::Turtle, b"<#a> <#b> <#c> .\n<#a> <#b> oops .", BASE))
-            .unwrap_err();
+        let err = run(parse(
+            RdfFormat::Turtle,
+            b"<#a> <#b> <#c> .\n<#a> <#b> oops .",
+            BASE,
+        ))
+        .unwrap_err();
         match err {
             RdfError::Syntax { line, .. } => assert_eq!(line, 2),
             other => panic!("{other:?}"),

@@ -46,7 +46,10 @@ fn scans_stay_inside_their_prefix_and_page(store: Store) {
     for k in ["a", "a/1", "a/2", "a/3", "a0", "b/1"] {
         put(&store, k, "x");
     }
-    assert_eq!(keys(&store, "a/", ScanFrom::Start, 10), ["a/1", "a/2", "a/3"]);
+    assert_eq!(
+        keys(&store, "a/", ScanFrom::Start, 10),
+        ["a/1", "a/2", "a/3"]
+    );
     assert_eq!(keys(&store, "a/", ScanFrom::Start, 2), ["a/1", "a/2"]);
     assert_eq!(keys(&store, "a/", ScanFrom::After(b"a/2"), 10), ["a/3"]);
     assert!(keys(&store, "c", ScanFrom::Start, 10).is_empty());

@@ -110,7 +110,10 @@ impl Backend {
             Backend::Redb(db) => {
                 let txn = db.begin_read().map_err(redb_err)?;
                 let table = txn.open_table(TABLE).map_err(redb_err)?;
-                Ok(table.get(key).map_err(redb_err)?.map(|v| v.value().to_vec()))
+                Ok(table
+                    .get(key)
+                    .map_err(redb_err)?
+                    .map(|v| v.value().to_vec()))
             }
             Backend::Sled(db) => Ok(db.get(key)?.map(|v| v.to_vec())),
         }

@@ -1,0 +1,242 @@
+//! The `op-pod` command line: `serve`, and `pod create|delete|list` for operators.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use op_protocol::clock::Clock;
+use op_protocol::path::PodName;
+
+use crate::config::{RawConfig, RawIssuer};
+use crate::http::AppState;
+use crate::pod::ops;
+use crate::store::{BackendKind, Store};
+
+/// A Solid-like personal data pod server.
+#[derive(Debug, Parser)]
+#[command(name = "op-pod", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve pods over HTTP until Ctrl-C.
+    Serve(Settings),
+    /// Manage pods in the data directory (stop the server first, or use the admin API).
+    Pod {
+        #[command(subcommand)]
+        action: PodAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PodAction {
+    /// Create a pod with its storage root, WebID profile and gigs/ container.
+    Create {
+        /// Pod name: lower-case letters, digits and '-'.
+        name: String,
+        /// Owner WebID (default: the pod's own profile/card#me).
+        #[arg(long)]
+        owner: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Delete a pod and everything in it.
+    Delete {
+        /// Pod name.
+        name: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// List pods with their usage.
+    List {
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+/// Settings shared by every command; flags override the environment, which overrides the file.
+#[derive(Debug, Args)]
+struct Settings {
+    /// TOML config file (see pod-server/config.example.toml).
+    #[arg(long, env = "OP_POD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "OP_POD_LISTEN")]
+    listen: Option<String>,
+    /// Public base URL when behind a proxy.
+    #[arg(long, env = "OP_POD_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Data directory.
+    #[arg(long = "data", env = "OP_POD_DATA")]
+    data_dir: Option<PathBuf>,
+    /// Storage engine: redb (default), sled or memory.
+    #[arg(long, env = "OP_POD_STORAGE")]
+    storage: Option<BackendKind>,
+    /// Serve this one pod at the server root (self-hosting).
+    #[arg(long, env = "OP_POD_SINGLE_POD")]
+    single_pod: Option<String>,
+    /// Admin API bearer token (at least 32 characters); the admin API is off without one.
+    #[arg(long, env = "OP_POD_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Trust an issuer's access tokens: ISSUER=JWKS_FILE (repeatable).
+    #[arg(long = "trust", value_name = "ISSUER=JWKS_FILE")]
+    trust: Vec<String>,
+}
+
+impl Settings {
+    fn resolve(self) -> Result<crate::config::Config, String> {
+        let mut raw = match &self.config {
+            Some(path) => RawConfig::from_file(path)?,
+            None => RawConfig::default(),
+        };
+        raw.listen = self.listen.or(raw.listen);
+        raw.public_url = self.public_url.or(raw.public_url);
+        raw.data_dir = self.data_dir.or(raw.data_dir);
+        raw.storage = self.storage.or(raw.storage);
+        raw.single_pod = self.single_pod.or(raw.single_pod);
+        raw.admin_token = self.admin_token.or(raw.admin_token);
+        for t in self.trust {
+            let (issuer, file) = t
+                .split_once('=')
+                .ok_or_else(|| format!("--trust {t:?}: expected ISSUER=JWKS_FILE"))?;
+            raw.trusted_issuer.push(RawIssuer {
+                issuer: issuer.to_owned(),
+                jwks_file: file.into(),
+            });
+        }
+        raw.validate()
+    }
+}
+
+/// Runs the command line; the whole of `op-pod`'s `main`.
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(settings) => serve(settings.resolve()?).await,
+            Command::Pod { action } => pod_command(action).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("op-pod: {message}");
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[allow(clippy::print_stdout)] // Printing where to go is this command's job.
+async fn serve(config: crate::config::Config) -> Result<(), String> {
+    let mode = match &config.single_pod {
+        Some(pod) => format!("single pod {pod:?} at the root"),
+        None => "hosted: pods at /{pod}/".to_owned(),
+    };
+    let storage = config.storage;
+    let running = crate::start(config, Clock::system())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "op-pod listening on {} ({mode}; storage {storage:?})",
+        running.base_url
+    );
+    let handle = running.handle();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("stopping: finishing in-flight requests");
+            handle.stop(true).await;
+        }
+    });
+    running.wait().await.map_err(|e| e.to_string())
+}
+
+enum PodOp {
+    Create(String, Option<String>),
+    Delete(String),
+    List,
+}
+
+async fn pod_command(action: PodAction) -> Result<(), String> {
+    let (settings, op) = match action {
+        PodAction::Create {
+            name,
+            owner,
+            settings,
+        } => (settings, PodOp::Create(name, owner)),
+        PodAction::Delete { name, settings } => (settings, PodOp::Delete(name)),
+        PodAction::List { settings } => (settings, PodOp::List),
+    };
+    let config = settings.resolve()?;
+    let store = Store::open(config.storage, &config.data_dir).map_err(|e| {
+        format!(
+            "cannot open storage in {}: {e} (if the server is running, stop it or use the admin API)",
+            config.data_dir.display()
+        )
+    })?;
+    let base = match &config.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{}", config.listen),
+    };
+    let state = AppState::new(&config, store.clone(), base, Clock::system());
+    let result = run_pod_op(&state, op).await;
+    store.close();
+    result
+}
+
+#[allow(clippy::print_stdout)] // Reporting the outcome is this command's job.
+async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
+    match op {
+        PodOp::Create(name, owner) => {
+            let name = PodName::parse(&name).map_err(|e| e.to_string())?;
+            let record = state
+                .create_pod(name.clone(), owner)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "created pod {} at {} (WebID {})",
+                record.name,
+                state.pod_root(&name),
+                record.owner
+            );
+        }
+        PodOp::Delete(name) => {
+            let name = PodName::parse(&name).map_err(|e| e.to_string())?;
+            ops::active_pod(&state.store, &name).map_err(|e| e.to_string())?;
+            ops::delete_pod(&state.store, &name)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("deleted pod {name} and everything in it");
+        }
+        PodOp::List => {
+            for rec in ops::pods(&state.store).map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{:?}\t{} resources\t{} bytes\towner {}",
+                    rec.name, rec.state, rec.resources_used, rec.bytes_used, rec.owner
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Configuration: a raw form read from TOML and the environment, validated once into [`Config`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::auth::token::TrustedIssuer;
+use crate::pod::ops::Quota;
+use crate::store::BackendKind;
+
+/// Limits on requests and pods.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Most triples in one RDF resource (413 beyond).
+    pub max_triples: usize,
+    /// Default per-pod quota in bytes of bodies (507 beyond).
+    pub quota_bytes: u64,
+    /// Default per-pod quota in number of resources (507 beyond).
+    pub quota_resources: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 10 * 1024 * 1024,
+            max_triples: 100_000,
+            quota_bytes: 1024 * 1024 * 1024,
+            quota_resources: 1_000_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The quota a new pod gets.
+    pub fn quota(&self) -> Quota {
+        Quota {
+            bytes: self.quota_bytes,
+            resources: self.quota_resources,
+        }
+    }
+}
+
+/// One trusted issuer as written in the config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIssuer {
+    /// The issuer identifier (`iss`).
+    pub issuer: String,
+    /// A JWKS file with the issuer's token-signing keys.
+    pub jwks_file: PathBuf,
+}
+
+/// The config file, as written (`config.example.toml` documents every key).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Address to listen on.
+    pub listen: Option<String>,
+    /// Public base URL, when behind a proxy; defaults to `http://{listen}`.
+    pub public_url: Option<String>,
+    /// Where data lives.
+    pub data_dir: Option<PathBuf>,
+    /// Storage engine: `redb` (default), `sled` or `memory`.
+    pub storage: Option<BackendKind>,
+    /// Serve one pod at the server root instead of many under `/{pod}/`.
+    pub single_pod: Option<String>,
+    /// Bearer token for the admin API; the admin API is off without one.
+    pub admin_token: Option<String>,
+    /// Limits and default quotas.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Issuers whose access tokens this pod accepts.
+    #[serde(default)]
+    pub trusted_issuer: Vec<RawIssuer>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Public base URL; `None` means "derive from the bound address".
+    pub public_url: Option<Url>,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Storage engine.
+    pub storage: BackendKind,
+    /// The one pod served at the root, in single-pod mode.
+    pub single_pod: Option<op_protocol::path::PodName>,
+    /// Admin API bearer token.
+    pub admin_token: Option<String>,
+    /// Limits.
+    pub limits: Limits,
+    /// Trusted token issuers with their keys.
+    pub trusted_issuers: Vec<TrustedIssuer>,
+}
+
+impl RawConfig {
+    /// Reads a TOML config file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+
+    /// Validates everything once; every error names the key to fix.
+    pub fn validate(self) -> Result<Config, String> {
+        let listen = self.listen.as_deref().unwrap_or("127.0.0.1:8081");
+        let listen: SocketAddr = listen.parse().map_err(|e| {
+            format!("listen = {listen:?} is not an address like 127.0.0.1:8081: {e}")
+        })?;
+        let public_url = match self.public_url {
+            None => None,
+            Some(u) => {
+                let url = Url::parse(&u).map_err(|e| format!("public_url = {u:?}: {e}"))?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(format!("public_url = {u:?} must be http or https"));
+                }
+                Some(url)
+            }
+        };
+        let single_pod = self
+            .single_pod
+            .map(|n| op_protocol::path::PodName::parse(&n).map_err(|e| format!("single_pod: {e}")))
+            .transpose()?;
+        if self.admin_token.as_ref().is_some_and(|t| t.len() < 32) {
+            return Err("admin_token must be at least 32 characters".into());
+        }
+        let mut trusted_issuers = Vec::new();
+        for raw in self.trusted_issuer {
+            let text = std::fs::read_to_string(&raw.jwks_file).map_err(|e| {
+                format!(
+                    "trusted_issuer {}: cannot read {}: {e}",
+                    raw.issuer,
+                    raw.jwks_file.display()
+                )
+            })?;
+            let jwks: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "trusted_issuer {}: {} is not JSON: {e}",
+                    raw.issuer,
+                    raw.jwks_file.display()
+                )
+            })?;
+            trusted_issuers.push(
+                TrustedIssuer::from_jwks(&raw.issuer, &jwks)
+                    .map_err(|e| format!("trusted_issuer {}: {e}", raw.issuer))?,
+            );
+        }
+        Ok(Config {
+            listen,
+            public_url,
+            data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("data/pod")),
+            storage: self.storage.unwrap_or(BackendKind::Redb),
+            single_pod,
+            admin_token: self.admin_token,
+            limits: self.limits,
+            trusted_issuers,
+        })
+    }
+}

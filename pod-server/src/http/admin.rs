@@ -1,0 +1,92 @@
+//! The admin API: create, inspect and delete pods. Bearer-token protected; off without a token.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use op_protocol::path::PodName;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use super::AppState;
+use super::error::HttpError;
+use crate::pod::ops;
+
+/// Body of `POST /.admin/pods`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePod {
+    /// The pod name.
+    pub name: String,
+    /// The owner's WebID; defaults to the pod's own `profile/card#me`.
+    pub owner: Option<String>,
+}
+
+fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
+    let Some(expected) = &state.admin_token else {
+        return Err(HttpError::NotFound(
+            "the admin API is disabled; set admin_token (or OP_POD_ADMIN_TOKEN) to enable it"
+                .into(),
+        ));
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            HttpError::Unauthenticated(
+                "the admin API needs 'Authorization: Bearer <admin token>'".into(),
+            )
+        })?;
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden("wrong admin token".into()))
+    }
+}
+
+/// `POST /.admin/pods`: creates a pod; 201 with its URLs.
+pub async fn create_pod(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state)?;
+    let body: CreatePod = serde_json::from_slice(&body)
+        .map_err(|e| HttpError::BadRequest(format!("expected JSON {{\"name\": \"...\"}}: {e}")))?;
+    let name = PodName::parse(&body.name)?;
+    if state.single_pod.is_some() {
+        return Err(HttpError::BadRequest(
+            "this server runs in single-pod mode and cannot host more pods".into(),
+        ));
+    }
+    let record = state.create_pod(name, body.owner).await?;
+    let root = state.pod_root(&PodName::parse(&record.name)?);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, root.clone()))
+        .json(serde_json::json!({ "name": record.name, "root": root, "webid": record.owner })))
+}
+
+/// `GET /.admin/pods/{name}`: the pod's record, with usage and quota.
+pub async fn get_pod(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state)?;
+    let name = PodName::parse(&name)?;
+    let record = ops::active_pod(&state.store, &name)?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+/// `DELETE /.admin/pods/{name}`: deletes the pod and everything in it.
+pub async fn delete_pod(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, HttpError> {
+    authorize(&req, &state)?;
+    let name = PodName::parse(&name)?;
+    ops::active_pod(&state.store, &name)?;
+    ops::delete_pod(&state.store, &name).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,235 @@
+//! Request header parsing (Accept, conditions, Link, Authorization) and response header building.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use op_protocol::media::RdfFormat;
+use op_protocol::vocab::{ldp, pim};
+
+use super::error::HttpError;
+use crate::pod::model::{Kind, Meta};
+use crate::pod::ops::{Conditions, EtagList};
+
+/// `Allow` on documents.
+pub const ALLOW_DOCUMENT: &str = "OPTIONS, HEAD, GET, PUT, PATCH, DELETE";
+/// `Allow` on containers.
+pub const ALLOW_CONTAINER: &str = "OPTIONS, HEAD, GET, POST, PUT, DELETE";
+/// `Allow` on the storage root, which cannot be deleted.
+pub const ALLOW_ROOT: &str = "OPTIONS, HEAD, GET, POST, PUT";
+
+/// Headers a browser app may read (CORS).
+const EXPOSE: &str = "Accept-Patch, Accept-Post, Accept-Put, Allow, Content-Type, ETag, Last-Modified, Link, Location, Vary, WAC-Allow, WWW-Authenticate";
+
+/// Picks the best of `candidates` (media types, in server preference order) for an `Accept`
+/// header; `None` when nothing is acceptable. A missing or empty header accepts the first.
+pub fn negotiate(accept: Option<&str>, candidates: &[&str]) -> Option<usize> {
+    let accept = match accept.map(str::trim) {
+        None | Some("") => return Some(0),
+        Some(a) => a,
+    };
+    let ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let range = pieces.next()?.trim().to_ascii_lowercase();
+            let q = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some((range, q))
+        })
+        .collect();
+    let quality = |media: &str| -> f32 {
+        let (ty, _) = media.split_once('/').unwrap_or((media, ""));
+        let mut best: Option<(u8, f32)> = None;
+        for (range, q) in &ranges {
+            let specificity = if range == media {
+                3
+            } else if range.strip_suffix("/*") == Some(ty) {
+                2
+            } else if range == "*/*" {
+                1
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(s, _)| specificity > s) {
+                best = Some((specificity, *q));
+            }
+        }
+        best.map_or(0.0, |(_, q)| q)
+    };
+    let mut chosen: Option<(usize, f32)> = None;
+    for (i, c) in candidates.iter().enumerate() {
+        let q = quality(c);
+        if q > 0.0 && chosen.is_none_or(|(_, best)| q > best) {
+            chosen = Some((i, q));
+        }
+    }
+    chosen.map(|(i, _)| i)
+}
+
+/// The candidate media types for an RDF document stored as `stored`: itself first, then the rest.
+pub fn rdf_candidates(stored: &str) -> Vec<&str> {
+    let mut out = vec![stored];
+    out.extend(
+        RdfFormat::ALL
+            .iter()
+            .map(|f| f.media_type())
+            .filter(|m| *m != stored),
+    );
+    out
+}
+
+fn etag_list(value: &str) -> EtagList {
+    if value.trim() == "*" {
+        return EtagList::Any;
+    }
+    EtagList::Tags(
+        value
+            .split(',')
+            .map(|t| {
+                let t = t.trim();
+                let t = t.strip_prefix("W/").unwrap_or(t);
+                t.trim_matches('"').to_owned()
+            })
+            .filter(|t| !t.is_empty())
+            .collect(),
+    )
+}
+
+/// `If-Match` and `If-None-Match`.
+pub fn conditions(req: &HttpRequest) -> Conditions {
+    let get = |name: header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(etag_list)
+    };
+    Conditions {
+        if_match: get(header::IF_MATCH),
+        if_none_match: get(header::IF_NONE_MATCH),
+        ..Conditions::default()
+    }
+}
+
+/// Whether a `Link` header declares `rel="type"` with `type_iri`.
+pub fn has_link_type(req: &HttpRequest, type_iri: &str) -> bool {
+    req.headers()
+        .get_all(header::LINK)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|link| {
+            link.contains(&format!("<{type_iri}>"))
+                && link.split(';').any(|p| {
+                    matches!(
+                        p.trim().replace(' ', "").as_str(),
+                        "rel=\"type\"" | "rel=type"
+                    )
+                })
+        })
+}
+
+/// The media type of the request body, lower-cased without parameters.
+pub fn content_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(op_protocol::media::essence)
+        .filter(|m| !m.is_empty())
+}
+
+/// The bearer token, if any; refuses tokens in the query string and unknown schemes.
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, HttpError> {
+    if req
+        .query_string()
+        .split('&')
+        .any(|p| p.starts_with("access_token="))
+    {
+        return Err(HttpError::InvalidToken(crate::auth::token::TokenError(
+            "tokens in URLs are refused (they leak into logs); send them in the Authorization header".into(),
+        )));
+    }
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("");
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    match scheme.to_ascii_lowercase().as_str() {
+        "bearer" if !token.trim().is_empty() => Ok(Some(token.trim().to_owned())),
+        "dpop" => Err(HttpError::InvalidToken(crate::auth::token::TokenError(
+            "DPoP-bound tokens are not accepted by this pod server yet; use a Bearer token".into(),
+        ))),
+        _ => Err(HttpError::InvalidToken(crate::auth::token::TokenError(
+            "the Authorization header must be 'Bearer <access token>'".into(),
+        ))),
+    }
+}
+
+/// The `Link` header value with the resource's types.
+pub fn link_types(meta: &Meta, is_root: bool) -> String {
+    let mut types = vec![ldp::RESOURCE];
+    match meta.kind {
+        Kind::Container => types.extend([ldp::CONTAINER, ldp::BASIC_CONTAINER]),
+        Kind::Rdf => types.push(ldp::RDF_SOURCE),
+        Kind::NonRdf => types.push(ldp::NON_RDF_SOURCE),
+    }
+    if is_root {
+        types.push(pim::STORAGE);
+    }
+    types
+        .iter()
+        .map(|t| format!("<{t}>; rel=\"type\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Adds CORS headers when the request comes from a browser origin.
+pub fn cors(req: &HttpRequest, res: &mut actix_web::HttpResponseBuilder) {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        res.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()));
+        res.insert_header((header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSE));
+    }
+}
+
+/// Adds the CORS preflight answer to an OPTIONS response.
+pub fn cors_preflight(req: &HttpRequest, res: &mut actix_web::HttpResponseBuilder, allow: &str) {
+    if req.headers().contains_key(header::ORIGIN) {
+        res.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, allow));
+        if let Some(h) = req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            res.insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, h.clone()));
+        }
+        res.insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_follows_quality_then_server_order() {
+        let c = [
+            "text/turtle",
+            "application/ld+json",
+            "application/n-triples",
+        ];
+        assert_eq!(negotiate(None, &c), Some(0));
+        assert_eq!(negotiate(Some("application/ld+json"), &c), Some(1));
+        assert_eq!(
+            negotiate(Some("text/turtle;q=0.5, application/n-triples"), &c),
+            Some(2)
+        );
+        assert_eq!(negotiate(Some("*/*"), &c), Some(0));
+        assert_eq!(negotiate(Some("application/*"), &c), Some(1));
+        assert_eq!(negotiate(Some("image/png"), &c), None);
+        assert_eq!(negotiate(Some("text/turtle;q=0, */*;q=0.1"), &c), Some(1));
+    }
+
+    #[test]
+    fn etag_lists_parse_quotes_weak_tags_and_stars() {
+        assert_eq!(etag_list("*"), EtagList::Any);
+        assert_eq!(
+            etag_list("\"a\", W/\"b\""),
+            EtagList::Tags(vec!["a".into(), "b".into()])
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! HTTP: the app state, the one `configure` that `main` and the tests both mount, and routing.
+
+pub mod admin;
+pub mod container;
+pub mod error;
+pub mod headers;
+pub mod resource;
+
+use actix_web::web;
+use op_protocol::clock::Clock;
+use op_protocol::path::{PodName, ResourcePath};
+use op_protocol::routes;
+use url::Url;
+
+use crate::auth::token::Verifier;
+use crate::config::Limits;
+use crate::pod::error::PodError;
+use crate::pod::model::PodRecord;
+use crate::pod::ops;
+use crate::store::Store;
+use error::HttpError;
+
+/// Everything a request handler needs, built once at start-up and shared.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// Public base URL, without a trailing slash.
+    pub base: String,
+    /// The pod served at the root, in single-pod mode.
+    pub single_pod: Option<PodName>,
+    /// Access token verification.
+    pub verifier: Verifier,
+    /// The clock.
+    pub clock: Clock,
+    /// Limits and default quotas.
+    pub limits: Limits,
+    /// Admin API bearer token.
+    pub admin_token: Option<String>,
+}
+
+impl AppState {
+    /// Assembles the state from validated config, an open store and the public base URL.
+    pub fn new(config: &crate::config::Config, store: Store, base: String, clock: Clock) -> Self {
+        AppState {
+            store,
+            base,
+            single_pod: config.single_pod.clone(),
+            verifier: Verifier::new(config.trusted_issuers.clone()),
+            clock,
+            limits: config.limits,
+            admin_token: config.admin_token.clone(),
+        }
+    }
+
+    /// The absolute URL of a pod's storage root, with a trailing slash.
+    pub fn pod_root(&self, pod: &PodName) -> String {
+        match &self.single_pod {
+            Some(_) => format!("{}/", self.base),
+            None => format!("{}/{}/", self.base, pod),
+        }
+    }
+
+    /// The absolute URL of a resource.
+    pub fn resource_url(&self, pod: &PodName, path: &ResourcePath) -> String {
+        let root = self.pod_root(pod);
+        format!("{}{}", root.trim_end_matches('/'), path.to_url_path())
+    }
+
+    /// The default WebID of a pod's owner: `{root}profile/card#me`.
+    pub fn default_webid(&self, pod: &PodName) -> String {
+        format!(
+            "{}{}#{}",
+            self.pod_root(pod),
+            routes::POD_PROFILE_CARD,
+            routes::WEBID_FRAGMENT
+        )
+    }
+
+    /// Creates a pod with its profile naming this server's trusted issuers.
+    pub async fn create_pod(
+        &self,
+        name: PodName,
+        owner: Option<String>,
+    ) -> Result<PodRecord, HttpError> {
+        if let Some(owner) = &owner {
+            Url::parse(owner)
+                .map_err(|e| HttpError::BadRequest(format!("owner {owner:?} is not a URL: {e}")))?;
+        }
+        let owner = owner.unwrap_or_else(|| self.default_webid(&name));
+        let issuers: Vec<String> = self.verifier.issuers().map(str::to_owned).collect();
+        let new = ops::NewPod {
+            profile_turtle: crate::pod::profile::turtle(&issuers),
+            name,
+            owner,
+            issuers,
+            quota: self.limits.quota(),
+        };
+        Ok(ops::create_pod(&self.store, new, self.clock.now_millis()).await?)
+    }
+
+    /// Splits a raw request path into pod and resource path.
+    pub fn resolve(&self, raw: &str) -> Result<(PodName, ResourcePath), HttpError> {
+        let path = ResourcePath::parse(raw)?;
+        if let Some(pod) = &self.single_pod {
+            return Ok((pod.clone(), path));
+        }
+        let Some((first, rest)) = path.segments().split_first() else {
+            return Err(HttpError::NotFound(
+                "this server hosts many pods; their roots are at /{pod}/".into(),
+            ));
+        };
+        let pod = PodName::parse(first)
+            .map_err(|_| HttpError::NotFound(format!("no pod named {first:?} on this server")))?;
+        if rest.is_empty() && !path.is_container() {
+            return Err(HttpError::NotFound(format!(
+                "the pod's storage root is /{first}/"
+            )));
+        }
+        let inner = if rest.is_empty() {
+            ResourcePath::root()
+        } else {
+            ResourcePath::from_segments(rest, path.is_container())?
+        };
+        Ok((pod, inner))
+    }
+}
+
+impl From<PodError> for actix_web::Error {
+    fn from(e: PodError) -> Self {
+        HttpError::Pod(e).into()
+    }
+}
+
+/// Registers every route: the admin API, health, and the resource handler for everything else.
+pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
+    cfg.app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(64 * 1024))
+        .route(routes::POD_HEALTH, web::get().to(|| async { "ok\n" }))
+        .route(routes::POD_ADMIN_PODS, web::post().to(admin::create_pod))
+        .route(
+            &format!("{}/{{name}}", routes::POD_ADMIN_PODS),
+            web::get().to(admin::get_pod),
+        )
+        .route(
+            &format!("{}/{{name}}", routes::POD_ADMIN_PODS),
+            web::delete().to(admin::delete_pod),
+        )
+        .default_service(web::to(resource::handle));
+}

@@ -1,0 +1,129 @@
+//! Starting and stopping a pod server: open storage, bind, serve, and shut down without losing writes.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer};
+use op_protocol::clock::Clock;
+use thiserror::Error;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::pod::{error::PodError, ops};
+use crate::store::{Store, StoreError};
+
+/// The server could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// Storage could not be opened.
+    #[error("cannot open storage in {dir}: {source}")]
+    Storage {
+        /// The data directory.
+        dir: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Preparing pods failed (resuming deletions, creating the single pod).
+    #[error("cannot prepare pods: {0}")]
+    Pods(String),
+}
+
+/// A running pod server.
+#[derive(Debug)]
+pub struct RunningPod {
+    /// The bound address (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// The public base URL, without a trailing slash.
+    pub base_url: String,
+    /// The shared state, for callers that assemble more (the all-in-one binary, tests).
+    pub state: AppState,
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningPod {
+    /// Stops accepting requests, lets in-flight requests finish, then closes storage after its
+    /// queued writes are durable.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        self.state.store.close();
+    }
+
+    /// Waits until the server stops by itself (it does not, unless an error ends it).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.state.store.close();
+        result
+    }
+
+    /// The handle, to stop the server from elsewhere (a signal handler).
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+}
+
+/// Opens storage, binds `config.listen` and starts serving; must be called inside a Tokio runtime.
+pub async fn start(config: Config, clock: Clock) -> Result<RunningPod, StartError> {
+    let store =
+        Store::open(config.storage, &config.data_dir).map_err(|source| StartError::Storage {
+            dir: config.data_dir.display().to_string(),
+            source,
+        })?;
+    let pods_err = |e: PodError| StartError::Pods(e.to_string());
+    for pod in ops::pods_being_deleted(&store).map_err(pods_err)? {
+        tracing::info!(%pod, "resuming deletion of a pod left half-deleted");
+        ops::purge_pod(&store, &pod).await.map_err(pods_err)?;
+    }
+    let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let base_url = match &config.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => format!("http://{addr}"),
+    };
+    let state = AppState::new(&config, store.clone(), base_url.clone(), clock);
+    if let Some(pod) = &config.single_pod
+        && ops::pod_record(&store, pod).map_err(pods_err)?.is_none()
+    {
+        state
+            .create_pod(pod.clone(), None)
+            .await
+            .map_err(|e| StartError::Pods(e.to_string()))?;
+        tracing::info!(%pod, "created the single pod");
+    }
+    let app_state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new().configure(|cfg| http::configure(cfg, app_state.clone()))
+    })
+    .disable_signals()
+    .shutdown_timeout(10)
+    .listen(listener)
+    .map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?
+    .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    Ok(RunningPod {
+        addr,
+        base_url,
+        state,
+        handle,
+        task,
+    })
+}
