@@ -164,10 +164,9 @@ async fn serve(config: crate::config::Config) -> Result<(), String> {
     );
     let handle = running.handle();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("stopping: finishing in-flight requests");
-            handle.stop(true).await;
-        }
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing in-flight requests");
+        handle.stop(true).await;
     });
     running.wait().await.map_err(|e| e.to_string())
 }
@@ -218,7 +217,7 @@ async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
                 "created pod {} at {} (WebID {})",
                 record.name,
                 state.pod_root(&name),
-                record.owner
+                state.owner_webid(&name, &record)
             );
         }
         PodOp::Delete(name) => {
@@ -231,12 +230,29 @@ async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
         }
         PodOp::List => {
             for rec in ops::pods(&state.store).map_err(|e| e.to_string())? {
+                let owner = rec.owner.as_deref().unwrap_or("its own profile");
                 println!(
-                    "{}\t{:?}\t{} resources\t{} bytes\towner {}",
-                    rec.name, rec.state, rec.resources_used, rec.bytes_used, rec.owner
+                    "{}\t{:?}\t{} resources\t{} bytes\towner {owner}",
+                    rec.name, rec.state, rec.resources_used, rec.bytes_used
                 );
             }
         }
     }
     Ok(())
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what service managers send).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

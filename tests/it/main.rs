@@ -1,1 +1,8 @@
-//! x
+//! The one integration-test binary: real servers on 127.0.0.1:0, real HTTP.
+
+mod harness;
+mod pod_access;
+mod pod_crash;
+mod pod_limits;
+mod pod_resources;
+mod tidy;

@@ -11,7 +11,6 @@ use op_protocol::routes::{POD_GIGS, POD_PROFILE_CARD};
 use op_protocol::scope::Scope;
 
 use super::token::Verified;
-use crate::pod::model::PodRecord;
 
 /// Access modes, as in Web Access Control.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -75,13 +74,13 @@ pub enum Identity {
 }
 
 impl Identity {
-    /// Whether this identity is the pod's owner acting with owner rights.
-    pub fn is_owner(&self, pod: &PodRecord) -> bool {
+    /// Whether this identity is the pod's owner (WebID `owner`) acting with owner rights.
+    pub fn is_owner(&self, owner: &str) -> bool {
         match self {
             Identity::Anonymous => false,
             Identity::Token(v) => {
                 let webid = v.claims.webid.as_deref().unwrap_or(&v.claims.sub);
-                webid == pod.owner && v.scopes.contains(Scope::PodOwner)
+                webid == owner && v.scopes.contains(Scope::PodOwner)
             }
         }
     }
@@ -96,13 +95,13 @@ pub fn public_modes(path: &ResourcePath) -> Modes {
     }
 }
 
-/// The modes `identity` has on `path` of `pod`.
-pub fn modes(identity: &Identity, pod: &PodRecord, path: &ResourcePath) -> Modes {
+/// The modes `identity` has on `path` of the pod owned by the WebID `owner`.
+pub fn modes(identity: &Identity, owner: &str, path: &ResourcePath) -> Modes {
     let public = public_modes(path);
     let Identity::Token(v) = identity else {
         return public;
     };
-    if identity.is_owner(pod) {
+    if identity.is_owner(owner) {
         return Modes::ALL;
     }
     let mut granted = public;

@@ -60,10 +60,12 @@ pub async fn create_pod(
         ));
     }
     let record = state.create_pod(name, body.owner).await?;
-    let root = state.pod_root(&PodName::parse(&record.name)?);
+    let name = PodName::parse(&record.name)?;
+    let root = state.pod_root(&name);
+    let webid = state.owner_webid(&name, &record);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, root.clone()))
-        .json(serde_json::json!({ "name": record.name, "root": root, "webid": record.owner })))
+        .json(serde_json::json!({ "name": record.name, "root": root, "webid": webid })))
 }
 
 /// `GET /.admin/pods/{name}`: the pod's record, with usage and quota.

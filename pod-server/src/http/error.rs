@@ -82,7 +82,7 @@ impl ResponseError for HttpError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let message = if status.is_server_error() {
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
             "internal server error; the operator's log has the cause".to_owned()
         } else {

@@ -87,7 +87,6 @@ impl AppState {
             Url::parse(owner)
                 .map_err(|e| HttpError::BadRequest(format!("owner {owner:?} is not a URL: {e}")))?;
         }
-        let owner = owner.unwrap_or_else(|| self.default_webid(&name));
         let issuers: Vec<String> = self.verifier.issuers().map(str::to_owned).collect();
         let new = ops::NewPod {
             profile_turtle: crate::pod::profile::turtle(&issuers),
@@ -97,6 +96,14 @@ impl AppState {
             quota: self.limits.quota(),
         };
         Ok(ops::create_pod(&self.store, new, self.clock.now_millis()).await?)
+    }
+
+    /// The owner's WebID: the one recorded, or the pod's own profile.
+    pub fn owner_webid(&self, pod: &PodName, record: &PodRecord) -> String {
+        record
+            .owner
+            .clone()
+            .unwrap_or_else(|| self.default_webid(pod))
     }
 
     /// Splits a raw request path into pod and resource path.

@@ -29,7 +29,7 @@ pub async fn handle(
     }
     let record = ops::active_pod(&state.store, &pod)?;
     let identity = identify(&req, &state, &pod)?;
-    let modes = policy::modes(&identity, &record, &path);
+    let modes = policy::modes(&identity, &state.owner_webid(&pod, &record), &path);
     let target = Target {
         state: &state,
         req: &req,

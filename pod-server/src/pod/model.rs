@@ -122,8 +122,9 @@ pub enum PodState {
 pub struct PodRecord {
     /// The pod's name (its first path segment in hosted mode).
     pub name: String,
-    /// The owner's WebID.
-    pub owner: String,
+    /// The owner's WebID when it lives elsewhere; `None` means the pod's own
+    /// `profile/card#me`, resolved against the server's current public URL.
+    pub owner: Option<String>,
     /// Issuers named in the profile as `solid:oidcIssuer`.
     pub issuers: Vec<String>,
     /// Creation time, Unix milliseconds.

@@ -38,7 +38,7 @@ impl EtagList {
         match (self, current) {
             (_, None) => false,
             (EtagList::Any, Some(_)) => true,
-            (EtagList::Tags(tags), Some(m)) => tags.iter().any(|t| *t == m.etag),
+            (EtagList::Tags(tags), Some(m)) => tags.contains(&m.etag),
         }
     }
 }
@@ -103,8 +103,8 @@ pub struct Quota {
 pub struct NewPod {
     /// Its name.
     pub name: PodName,
-    /// The owner's WebID.
-    pub owner: String,
+    /// The owner's WebID when it is not the pod's own profile.
+    pub owner: Option<String>,
     /// Issuers the profile names as `solid:oidcIssuer`.
     pub issuers: Vec<String>,
     /// Its quota.

@@ -13,6 +13,9 @@ use std::sync::RwLock;
 use redb::ReadableDatabase;
 use thiserror::Error;
 
+/// A key and its value, as scans return them.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// A change to one key: `Some(value)` writes it, `None` removes it.
 pub type Change = (Vec<u8>, Option<Vec<u8>>);
 
@@ -126,7 +129,7 @@ impl Backend {
         prefix: &[u8],
         from: ScanFrom<'_>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, KvError> {
+    ) -> Result<Vec<Entry>, KvError> {
         let lower = match from {
             ScanFrom::Start => Bound::Included(prefix.to_vec()),
             ScanFrom::After(key) => Bound::Excluded(key.to_vec()),

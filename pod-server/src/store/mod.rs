@@ -81,7 +81,7 @@ impl Store {
         prefix: &[u8],
         from: ScanFrom<'_>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<kv::Entry>, StoreError> {
         Ok(self.inner.backend.scan(prefix, from, limit)?)
     }
 

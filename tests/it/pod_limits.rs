@@ -1,0 +1,91 @@
+//! Limits: body size, triples per resource and per-pod quotas.
+
+use op_pod::config::Limits;
+use reqwest::Method;
+
+use crate::harness::{PodOptions, PodServer};
+
+async fn small_pod() -> PodServer {
+    PodServer::start(PodOptions {
+        limits: Limits {
+            max_body_bytes: 4096,
+            max_triples: 10,
+            quota_bytes: 8_000,
+            quota_resources: 12,
+        },
+        ..PodOptions::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_are_not_stored() {
+    let pod = small_pod().await;
+    let res = pod
+        .owner(Method::PUT, "/big")
+        .header("Content-Type", "application/octet-stream")
+        .body(vec![0u8; 5000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(res.text().await.unwrap().contains("4096"));
+    let triples: String = (0..11).map(|i| format!("<#s> <#p> <#o{i}> .\n")).collect();
+    let res = pod
+        .owner(Method::PUT, "/many")
+        .header("Content-Type", "text/turtle")
+        .body(triples)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(res.text().await.unwrap().contains("11 triples"));
+    for path in ["/big", "/many"] {
+        assert_eq!(
+            pod.owner(Method::GET, path).send().await.unwrap().status(),
+            404
+        );
+    }
+    pod.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_pod_answers_507_with_its_usage() {
+    let pod = small_pod().await;
+    let mut last = 0;
+    for i in 0..20 {
+        let res = pod
+            .owner(Method::PUT, &format!("/f{i}"))
+            .header("Content-Type", "application/octet-stream")
+            .body(vec![1u8; 1500])
+            .send()
+            .await
+            .unwrap();
+        last = res.status().as_u16();
+        if last == 507 {
+            let message = res.text().await.unwrap();
+            assert!(message.contains("of 8000 bytes"), "{message}");
+            break;
+        }
+        assert_eq!(last, 201);
+    }
+    assert_eq!(last, 507);
+    // Deleting frees space again.
+    assert_eq!(
+        pod.owner(Method::DELETE, "/f0")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let res = pod
+        .owner(Method::PUT, "/again")
+        .header("Content-Type", "application/octet-stream")
+        .body(vec![1u8; 1500])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    pod.stop().await;
+}
