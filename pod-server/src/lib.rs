@@ -6,6 +6,6 @@ pub mod config;
 pub mod http;
 pub mod pod;
 pub mod server;
-pub mod store;
 
+pub use op_store as store;
 pub use server::{RunningPod, StartError, start};

@@ -22,7 +22,15 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn sources() -> Vec<(String, String)> {
     let mut files = Vec::new();
-    for dir in ["protocol", "hub", "pod-server", "connector", "src", "tests"] {
+    for dir in [
+        "protocol",
+        "store",
+        "hub",
+        "pod-server",
+        "connector",
+        "src",
+        "tests",
+    ] {
         rust_files(&root().join(dir), &mut files);
     }
     files

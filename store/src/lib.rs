@@ -1,7 +1,8 @@
-//! Durable storage for pods: one ordered key space on an embedded engine, with group-committed writes.
+//! `op-store`: durable embedded storage — one ordered key space with group-committed writes.
 //!
 //! Reads go straight to the engine; writes are jobs run by one writer thread (see [`writer`]) and
-//! acknowledged only after their batch is durable. The key layout lives in `crate::pod::model`.
+//! acknowledged only after their batch is durable. The hub and the pod server each define their
+//! own key layout on top. See `docs/decisions/0001-storage.md`.
 
 pub mod kv;
 pub mod writer;

@@ -95,14 +95,14 @@ impl Backend {
             BackendKind::Memory => Ok(Backend::Memory(RwLock::new(BTreeMap::new()))),
             BackendKind::Redb => {
                 std::fs::create_dir_all(dir).map_err(|e| KvError(e.to_string()))?;
-                let db = redb::Database::create(dir.join("pod.redb")).map_err(redb_err)?;
+                let db = redb::Database::create(dir.join("data.redb")).map_err(redb_err)?;
                 // Create the table once so read transactions never meet a missing table.
                 let txn = db.begin_write().map_err(redb_err)?;
                 txn.open_table(TABLE).map_err(redb_err)?;
                 txn.commit().map_err(redb_err)?;
                 Ok(Backend::Redb(db))
             }
-            BackendKind::Sled => Ok(Backend::Sled(sled::open(dir.join("pod.sled"))?)),
+            BackendKind::Sled => Ok(Backend::Sled(sled::open(dir.join("data.sled"))?)),
         }
     }
 
