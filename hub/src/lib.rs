@@ -1,4 +1,24 @@
-//! `op-hub`: the authorization server (issue "The hub"). Not built yet: this crate holds no functionality.
-//!
-//! The hub will issue the access tokens that pods verify; until it exists, pods trust static
-//! signing keys named in their configuration (see `docs/POD.md`).
+//! `op-hub`: the OAuth 2.1 / OpenID Connect authorization server where workers, platforms and
+//! matchers meet: accounts, the client registry, consent, grants, tokens and revocation.
+
+pub mod account;
+pub mod assertion;
+pub mod authorize;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod dpop;
+pub mod grant;
+pub mod http;
+pub mod i18n;
+pub mod keys;
+pub mod oauth_error;
+pub mod provider;
+pub mod secret;
+pub mod server;
+pub mod session;
+pub mod state;
+pub mod table;
+pub mod token;
+
+pub use server::{RunningHub, StartError, start};

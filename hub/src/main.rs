@@ -1,11 +1,5 @@
-//! `op-hub` binary: says plainly that the hub is not built yet.
+//! `op-hub`: parses the command line and runs it (see `op_hub::cli`).
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    eprintln!(
-        "op-hub is not built yet: the authorization server is planned work (see docs/ARCHITECTURE.md).\n\
-         Run `op-pod` (or `openplatforms up`) for the pod server, which works today."
-    );
-    ExitCode::from(2)
+fn main() -> std::process::ExitCode {
+    op_hub::cli::main()
 }

@@ -94,6 +94,57 @@ pub fn http_date(unix_millis: u64) -> String {
     )
 }
 
+/// Parses an RFC 3339 UTC time (`2026-11-25T10:42:35Z`, optional fraction) into Unix milliseconds.
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<u64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let rest = &text[19..];
+    let (frac, zone) = match rest.strip_prefix('.') {
+        Some(r) => {
+            let digits = r.chars().take_while(char::is_ascii_digit).count();
+            (&r[..digits], &r[digits..])
+        }
+        None => ("", rest),
+    };
+    if zone != "Z"
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(y as i64, mo as u32, d as u32);
+    if days < 0 {
+        return None;
+    }
+    let millis: u64 = format!("{frac:0<3}")[..3].parse().ok()?;
+    Some((days as u64 * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
+}
+
+/// Howard Hinnant's civil-to-days algorithm: (year, month, day) to days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp as i64 + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm: days since 1970-01-01 to (year, month, day).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -128,5 +179,24 @@ mod tests {
         assert_eq!(http_date(t), "Wed, 25 Nov 2026 10:42:35 GMT");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn rfc3339_parses_back() {
+        for t in [0, 951_782_400_000, 1_795_603_355_000] {
+            assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-11-25T10:42:35.5Z"),
+            Some(1_795_603_355_500)
+        );
+        for bad in [
+            "2026-11-25",
+            "2026-11-25T10:42:35+01:00",
+            "2026-13-01T00:00:00Z",
+            "soon",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! protocol is a change in one place.
 #![deny(missing_docs)]
 
+pub mod authorization;
 pub mod clock;
 pub mod contexts;
 pub mod media;

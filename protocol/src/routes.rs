@@ -19,3 +19,42 @@ pub const POD_GIGS: &str = "gigs/";
 
 /// Names that cannot be used as pod names because the server root uses them.
 pub const RESERVED_POD_NAMES: &[&str] = &[".admin", ".well-known", "admin", "well-known"];
+
+/// Hub: OpenID Connect discovery.
+pub const HUB_OIDC_DISCOVERY: &str = "/.well-known/openid-configuration";
+/// Hub: RFC 8414 authorization server metadata.
+pub const HUB_OAUTH_DISCOVERY: &str = "/.well-known/oauth-authorization-server";
+/// Hub: the token-signing keys (JWKS).
+pub const HUB_JWKS: &str = "/jwks";
+/// Hub: the authorization endpoint.
+pub const HUB_AUTHORIZE: &str = "/authorize";
+/// Hub: where the consent form posts.
+pub const HUB_CONSENT: &str = "/consent";
+/// Hub: the token endpoint.
+pub const HUB_TOKEN: &str = "/token";
+/// Hub: OpenID Connect userinfo.
+pub const HUB_USERINFO: &str = "/userinfo";
+/// Hub: RFC 7009 token revocation.
+pub const HUB_REVOKE: &str = "/revoke";
+/// Hub: RFC 7662 token introspection.
+pub const HUB_INTROSPECT: &str = "/introspect";
+/// Hub: the revocation feed (`?after=N`), for resource servers.
+pub const HUB_REVOCATIONS: &str = "/revocations";
+/// Hub: the revocation feed as server-sent events (`?after=N`).
+pub const HUB_REVOCATIONS_STREAM: &str = "/revocations/stream";
+/// Hub: worker sign-up.
+pub const HUB_SIGNUP: &str = "/signup";
+/// Hub: worker login.
+pub const HUB_LOGIN: &str = "/login";
+/// Hub: logout (POST).
+pub const HUB_LOGOUT: &str = "/logout";
+/// Hub: the worker's dashboard.
+pub const HUB_DASHBOARD: &str = "/";
+/// Hub: a worker's grants; `{HUB_GRANTS}/{id}/revoke` revokes one (POST).
+pub const HUB_GRANTS: &str = "/grants";
+/// Hub: admin API for clients.
+pub const HUB_ADMIN_CLIENTS: &str = "/admin/clients";
+/// Hub: admin API to rotate signing keys (POST).
+pub const HUB_ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";
+/// Hub: health check.
+pub const HUB_HEALTH: &str = "/.well-known/op-health";

@@ -84,6 +84,8 @@ pub struct PodOptions {
     pub storage: BackendKind,
     pub single_pod: Option<String>,
     pub limits: Limits,
+    /// Create the pod `alice` at start (hosted mode only).
+    pub create_alice: bool,
 }
 
 impl Default for PodOptions {
@@ -92,6 +94,7 @@ impl Default for PodOptions {
             storage: BackendKind::Memory,
             single_pod: None,
             limits: Limits::default(),
+            create_alice: true,
         }
     }
 }
@@ -142,7 +145,7 @@ impl PodServer {
             issuer,
             dir,
         };
-        if options.single_pod.is_none() {
+        if options.single_pod.is_none() && options.create_alice {
             server.create_pod("alice").await;
         }
         server

@@ -1,8 +1,11 @@
 //! The one integration-test binary: real servers on 127.0.0.1:0, real HTTP.
 
 mod harness;
+mod hub_oauth;
+mod oidc;
 mod pod_access;
 mod pod_crash;
 mod pod_limits;
 mod pod_resources;
+mod stack;
 mod tidy;

@@ -1,0 +1,213 @@
+//! Worker accounts: sign-up, password verification (argon2id), login throttling, linked pod.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::table::Table;
+
+/// Accounts by username.
+pub const ACCOUNTS: Table<Account> = Table::new(b'u');
+
+/// Shortest accepted password.
+pub const MIN_PASSWORD: usize = 10;
+
+/// Sign-up or login input is not acceptable.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum AccountError {
+    /// The username is not a slug.
+    #[error(
+        "the username must be 3 to 32 lower-case letters, digits and '-', starting with a letter"
+    )]
+    BadUsername,
+    /// The password is too short or too long.
+    #[error("the password must be {MIN_PASSWORD} to 1024 characters")]
+    BadPassword,
+    /// The username is taken.
+    #[error("that username is taken")]
+    Taken,
+    /// Wrong username or password (never says which).
+    #[error("wrong username or password")]
+    WrongCredentials,
+    /// Too many failed attempts.
+    #[error("too many failed attempts; try again in {0} seconds")]
+    Throttled(u64),
+}
+
+/// A username: a slug, because it also names the worker's hosted pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    /// Validates a username.
+    pub fn parse(name: &str) -> Result<Self, AccountError> {
+        let name = name.trim();
+        let ok = (3..=32).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Username(name.to_owned()))
+        } else {
+            Err(AccountError::BadUsername)
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The worker's pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodLink {
+    /// The pod's root URL, with a trailing slash; tokens for the pod carry it as `aud`.
+    pub root: String,
+    /// Provisioned by this hub's pod provider (hosted) or linked by the worker (self-hosted).
+    pub hosted: bool,
+}
+
+/// A worker account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// Login name.
+    pub username: Username,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// The worker's WebID.
+    pub webid: String,
+    /// The worker's pod, once linked.
+    pub pod: Option<PodLink>,
+    /// Creation time, Unix seconds.
+    pub created: u64,
+}
+
+/// Checks a new password against the policy.
+pub fn check_password(password: &str) -> Result<(), AccountError> {
+    let n = password.chars().count();
+    if (MIN_PASSWORD..=1024).contains(&n) {
+        Ok(())
+    } else {
+        Err(AccountError::BadPassword)
+    }
+}
+
+/// Hashes a password with argon2id (slow by design: call it off the async executor).
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing with valid parameters")
+        .to_string()
+}
+
+/// Verifies a password against its argon2id hash (slow by design).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash to verify against when the account does not exist, so timing does not reveal it.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not-a-real-password-at-all"))
+}
+
+/// Failed-login throttling per account and per client address.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, u64)>>,
+}
+
+/// Failures allowed per key inside one window.
+const MAX_FAILURES_ACCOUNT: u32 = 5;
+const MAX_FAILURES_ADDRESS: u32 = 20;
+/// Window length, seconds.
+const WINDOW_SECS: u64 = 15 * 60;
+
+impl Throttle {
+    fn limit(key: &str) -> u32 {
+        if key.starts_with("addr:") {
+            MAX_FAILURES_ADDRESS
+        } else {
+            MAX_FAILURES_ACCOUNT
+        }
+    }
+
+    /// Refuses when `key` has failed too often in the current window.
+    pub fn check(&self, key: &str, now: u64) -> Result<(), AccountError> {
+        let map = self.failures.lock().expect("throttle lock");
+        match map.get(key) {
+            Some((n, start)) if *n >= Self::limit(key) && now < start + WINDOW_SECS => {
+                Err(AccountError::Throttled(start + WINDOW_SECS - now))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a failure.
+    pub fn fail(&self, key: &str, now: u64) {
+        let mut map = self.failures.lock().expect("throttle lock");
+        let entry = map.entry(key.to_owned()).or_insert((0, now));
+        if now >= entry.1 + WINDOW_SECS {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+        // Keep memory bounded under a flood of distinct keys.
+        if map.len() > 100_000 {
+            map.retain(|_, (_, start)| now < *start + WINDOW_SECS);
+        }
+    }
+
+    /// Forgets failures after a success.
+    pub fn succeed(&self, key: &str) {
+        self.failures.lock().expect("throttle lock").remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse battery");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn repeated_failures_lock_an_account_for_a_window() {
+        let t = Throttle::default();
+        for _ in 0..MAX_FAILURES_ACCOUNT {
+            assert!(t.check("acct:alice", 100).is_ok());
+            t.fail("acct:alice", 100);
+        }
+        assert_eq!(
+            t.check("acct:alice", 101),
+            Err(AccountError::Throttled(WINDOW_SECS - 1))
+        );
+        assert!(t.check("acct:bob", 101).is_ok());
+        assert!(t.check("acct:alice", 100 + WINDOW_SECS).is_ok());
+    }
+
+    #[test]
+    fn usernames_are_slugs() {
+        assert!(Username::parse("alice-1").is_ok());
+        assert!(Username::parse("Al").is_err());
+        assert!(Username::parse("1alice").is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! Grants (one per consent), refresh tokens, revocation and the revocation feed, and the audit log.
+
+use op_protocol::authorization::GigData;
+use op_store::{Store, StoreError, Tx};
+use serde::{Deserialize, Serialize};
+
+use crate::table::Table;
+
+/// Grants by id.
+pub const GRANTS: Table<Grant> = Table::new(b'g');
+/// Refresh tokens by keyed hash.
+pub const REFRESH: Table<RefreshToken> = Table::new(b't');
+/// Revocation feed entries by zero-padded sequence number.
+pub const FEED: Table<Revocation> = Table::new(b'v');
+/// Audit events by `{username}\0{time}{random}`.
+pub const AUDIT: Table<AuditEvent> = Table::new(b'e');
+/// Counters by name.
+pub const COUNTERS: Table<u64> = Table::new(b'n');
+
+/// A worker's consent to one client, for one pod.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Grant {
+    /// Its id (carried in tokens as `grant_id`).
+    pub id: String,
+    /// The client.
+    pub client_id: String,
+    /// The worker.
+    pub username: String,
+    /// The worker's WebID.
+    pub webid: String,
+    /// The pod root the tokens are for (`aud`), if any.
+    pub resource: Option<String>,
+    /// Granted scopes.
+    pub scope: String,
+    /// Granted authorization details.
+    pub details: Vec<GigData>,
+    /// Creation time, Unix seconds.
+    pub created: u64,
+    /// End of access, Unix seconds.
+    pub expires: Option<u64>,
+    /// Last token issued under it.
+    pub last_used: Option<u64>,
+    /// Revocation time.
+    pub revoked: Option<u64>,
+}
+
+impl Grant {
+    /// Whether tokens may still be issued under it.
+    pub fn active(&self, now: u64) -> bool {
+        self.revoked.is_none() && self.expires.is_none_or(|e| now < e)
+    }
+}
+
+/// A refresh token's record; the token itself is only ever known to the client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshToken {
+    /// The grant it belongs to.
+    pub grant_id: String,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// Expiry, Unix seconds.
+    pub expires: u64,
+    /// Set when it was exchanged for a new one; a second use is reuse.
+    pub rotated: Option<u64>,
+}
+
+/// One entry of the revocation feed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Revocation {
+    /// Position in the feed, from 1.
+    pub seq: u64,
+    /// The revoked grant.
+    pub grant_id: String,
+    /// When, Unix seconds.
+    pub revoked_at: u64,
+}
+
+/// Something the worker should be able to see later.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When, Unix seconds.
+    pub at: u64,
+    /// What happened: `consent_given`, `consent_denied`, `grant_revoked`, `code_replayed`, `refresh_reused`.
+    pub event: String,
+    /// The client involved.
+    pub client_id: String,
+    /// The grant involved.
+    pub grant_id: Option<String>,
+}
+
+/// Records an audit event for `username` inside a write.
+pub fn audit(tx: &mut Tx<'_>, username: &str, event: AuditEvent) {
+    let id = format!("{username}\0{:020}{}", event.at, crate::secret::random_id());
+    AUDIT.put(tx, &id, &event);
+}
+
+/// A worker's audit events, newest first.
+pub fn audit_log(
+    store: &Store,
+    username: &str,
+    limit: usize,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    let mut events: Vec<AuditEvent> = AUDIT
+        .scan(store, &format!("{username}\0"), None, 10_000)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    events.reverse();
+    events.truncate(limit);
+    Ok(events)
+}
+
+/// Revokes a grant inside a write: marks it, appends to the feed, records why. Returns the feed
+/// entry, or `None` if it was already revoked.
+pub fn revoke_in_tx(
+    tx: &mut Tx<'_>,
+    grant_id: &str,
+    now: u64,
+    event: &str,
+) -> Result<Option<Revocation>, StoreError> {
+    let Some(mut grant) = GRANTS.get_tx(tx, grant_id)? else {
+        return Ok(None);
+    };
+    if grant.revoked.is_some() {
+        return Ok(None);
+    }
+    grant.revoked = Some(now);
+    GRANTS.put(tx, grant_id, &grant);
+    let seq = COUNTERS.get_tx(tx, "revocations")?.unwrap_or(0) + 1;
+    COUNTERS.put(tx, "revocations", &seq);
+    let entry = Revocation {
+        seq,
+        grant_id: grant_id.to_owned(),
+        revoked_at: now,
+    };
+    FEED.put(tx, &format!("{seq:020}"), &entry);
+    audit(
+        tx,
+        &grant.username,
+        AuditEvent {
+            at: now,
+            event: event.to_owned(),
+            client_id: grant.client_id.clone(),
+            grant_id: Some(grant_id.to_owned()),
+        },
+    );
+    Ok(Some(entry))
+}
+
+/// Feed entries after `after`, oldest first.
+pub fn feed_after(store: &Store, after: u64, limit: usize) -> Result<Vec<Revocation>, StoreError> {
+    Ok(FEED
+        .scan(store, "", Some(&format!("{after:020}")), limit)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// A new grant id: `{username}~{random}`, so a worker's grants are one prefix scan.
+pub fn new_grant_id(username: &str) -> String {
+    format!("{username}~{}", crate::secret::random_id())
+}
+
+/// Every grant of a worker, newest first.
+pub fn grants_of(store: &Store, username: &str) -> Result<Vec<Grant>, StoreError> {
+    let mut out: Vec<Grant> = GRANTS
+        .scan(store, &format!("{username}~"), None, 10_000)?
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect();
+    out.sort_by_key(|g| std::cmp::Reverse(g.created));
+    Ok(out)
+}

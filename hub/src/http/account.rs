@@ -1,0 +1,279 @@
+//! Worker pages: sign-up, login, logout, the dashboard and revoking a grant.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use op_protocol::routes;
+use serde::Deserialize;
+
+use super::error::HubError;
+use super::pages::{self, GrantRow};
+use super::{Browser, see_other};
+use crate::account::{self, ACCOUNTS, Account, AccountError, PodLink, Username};
+use crate::client::CLIENTS;
+use crate::grant::{self, GRANTS};
+use crate::provider::ProvisionError;
+use crate::state::Hub;
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    csrf: String,
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Where to go after logging in: the parked consent, or the dashboard.
+fn after_login(next: Option<&str>) -> String {
+    match next.filter(|n| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }) {
+        Some(id) => format!("{}?request={id}", routes::HUB_CONSENT),
+        None => routes::HUB_DASHBOARD.to_owned(),
+    }
+}
+
+/// `GET /signup`.
+pub async fn signup_page(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    let t = browser.lang.t();
+    let body = pages::signup(t, &browser.session.csrf, q.next.as_deref(), None);
+    Ok(browser.page(&hub, &req, 200, t.signup, body))
+}
+
+/// `POST /signup`: creates the account and, with a pod provider, its hosted pod.
+pub async fn signup(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<Credentials>,
+) -> Result<HttpResponse, HubError> {
+    let mut browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let t = browser.lang.t();
+    let refuse = |browser: &Browser, e: AccountError| {
+        let body = pages::signup(
+            t,
+            &browser.session.csrf,
+            form.next.as_deref(),
+            Some(&e.to_string()),
+        );
+        browser.page(&hub, &req, 400, t.signup, body)
+    };
+    let username = match Username::parse(&form.username) {
+        Ok(u) => u,
+        Err(e) => return Ok(refuse(&browser, e)),
+    };
+    if let Err(e) = account::check_password(&form.password) {
+        return Ok(refuse(&browser, e));
+    }
+    if ACCOUNTS.get(&hub.store, username.as_str())?.is_some() {
+        return Ok(refuse(&browser, AccountError::Taken));
+    }
+    let password = form.password.clone();
+    let password_hash = web::block(move || account::hash_password(&password))
+        .await
+        .map_err(|e| HubError::Api(500, e.to_string()))?;
+    let (webid, pod) = match &hub.pods {
+        Some(provider) => match provider.create(username.as_str()).await {
+            Ok(created) => (
+                created.webid,
+                Some(PodLink {
+                    root: created.root,
+                    hosted: true,
+                }),
+            ),
+            Err(ProvisionError::Taken) => return Ok(refuse(&browser, AccountError::Taken)),
+            Err(e) => {
+                tracing::error!(error = %e, "pod provisioning failed");
+                return Err(HubError::Api(
+                    502,
+                    "the pod server could not create your pod; try again later".into(),
+                ));
+            }
+        },
+        None => (hub.url(&format!("/people/{}#me", username.as_str())), None),
+    };
+    let account = Account {
+        username: username.clone(),
+        password_hash,
+        webid,
+        pod,
+        created: hub.now(),
+    };
+    let created = hub
+        .store
+        .write(move |tx| {
+            if ACCOUNTS.get_tx(tx, account.username.as_str())?.is_some() {
+                return Ok(false);
+            }
+            ACCOUNTS.put(tx, account.username.as_str(), &account);
+            Ok::<_, op_store::StoreError>(true)
+        })
+        .await?;
+    if !created {
+        return Ok(refuse(&browser, AccountError::Taken));
+    }
+    browser.log_in(&hub, username.as_str()).await?;
+    let mut res = see_other(&after_login(form.next.as_deref()));
+    browser.set_cookie(&hub, &mut res);
+    Ok(res.finish())
+}
+
+/// `GET /login`.
+pub async fn login_page(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    let t = browser.lang.t();
+    let body = pages::login(t, &browser.session.csrf, q.next.as_deref(), None);
+    Ok(browser.page(&hub, &req, 200, t.login, body))
+}
+
+/// `POST /login`, throttled per account and per address.
+pub async fn login(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<Credentials>,
+) -> Result<HttpResponse, HubError> {
+    let mut browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let t = browser.lang.t();
+    let now = hub.now();
+    let acct_key = format!("acct:{}", form.username.trim());
+    let addr_key = format!(
+        "addr:{}",
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    );
+    let refuse = |browser: &Browser, status: u16, e: AccountError| {
+        let body = pages::login(
+            t,
+            &browser.session.csrf,
+            form.next.as_deref(),
+            Some(&e.to_string()),
+        );
+        browser.page(&hub, &req, status, t.login, body)
+    };
+    if let Err(e) = hub
+        .throttle
+        .check(&acct_key, now)
+        .and(hub.throttle.check(&addr_key, now))
+    {
+        return Ok(refuse(&browser, 429, e));
+    }
+    let account = ACCOUNTS.get(&hub.store, form.username.trim())?;
+    let hash = account.as_ref().map_or_else(
+        || account::dummy_hash().to_owned(),
+        |a| a.password_hash.clone(),
+    );
+    let password = form.password.clone();
+    let ok = web::block(move || account::verify_password(&password, &hash))
+        .await
+        .map_err(|e| HubError::Api(500, e.to_string()))?;
+    let Some(account) = account.filter(|_| ok) else {
+        hub.throttle.fail(&acct_key, now);
+        hub.throttle.fail(&addr_key, now);
+        return Ok(refuse(&browser, 401, AccountError::WrongCredentials));
+    };
+    hub.throttle.succeed(&acct_key);
+    browser.log_in(&hub, account.username.as_str()).await?;
+    let mut res = see_other(&after_login(form.next.as_deref()));
+    browser.set_cookie(&hub, &mut res);
+    Ok(res.finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /logout`.
+pub async fn logout(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let id = browser.id.clone();
+    hub.store
+        .write(move |tx| {
+            crate::session::SESSIONS.remove(tx, &id);
+            Ok::<_, op_store::StoreError>(())
+        })
+        .await?;
+    let mut res = see_other(routes::HUB_LOGIN);
+    let mut gone = super::session_cookie(&hub, String::new());
+    gone.make_removal();
+    res.cookie(gone);
+    Ok(res.finish())
+}
+
+/// `GET /`: the worker's grants and recent activity.
+pub async fn dashboard(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    let Some(username) = browser.session.username.clone() else {
+        let mut res = see_other(routes::HUB_LOGIN);
+        browser.set_cookie(&hub, &mut res);
+        return Ok(res.finish());
+    };
+    let Some(account) = ACCOUNTS.get(&hub.store, &username)? else {
+        return Ok(see_other(routes::HUB_LOGIN).finish());
+    };
+    let grants = grant::grants_of(&hub.store, &username)?;
+    let rows: Vec<GrantRow<'_>> = grants
+        .iter()
+        .map(|g| GrantRow {
+            grant: g,
+            client_name: CLIENTS
+                .get(&hub.store, &g.client_id)
+                .ok()
+                .flatten()
+                .map_or_else(|| g.client_id.clone(), |c| c.name),
+        })
+        .collect();
+    let events = grant::audit_log(&hub.store, &username, 20)?;
+    let t = browser.lang.t();
+    let body = pages::dashboard(
+        t,
+        &username,
+        &account.webid,
+        account.pod.as_ref().map(|p| p.root.as_str()),
+        &rows,
+        &events,
+        &browser.session.csrf,
+    );
+    Ok(browser.page(&hub, &req, 200, t.dashboard, body))
+}
+
+/// `POST /grants/{id}/revoke`: the worker revokes a grant; its tokens stop working.
+pub async fn revoke_grant(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let Some(username) = browser.session.username.clone() else {
+        return Ok(see_other(routes::HUB_LOGIN).finish());
+    };
+    let grant = GRANTS.get(&hub.store, &id)?;
+    if grant.is_none_or(|g| g.username != username) {
+        return Err(HubError::Api(404, "no such grant".into()));
+    }
+    super::oauth::revoke_grant(&hub, &id, "grant_revoked").await?;
+    Ok(see_other(routes::HUB_DASHBOARD).finish())
+}

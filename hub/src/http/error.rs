@@ -1,0 +1,78 @@
+//! The one place where hub failures become responses: OAuth errors as JSON with their status,
+//! page errors as HTML, and no token ever cached.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::oauth_error::OAuthError;
+
+/// A failed hub request.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// An OAuth protocol error (JSON body, RFC 6749 §5.2).
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    /// A browser-facing error, shown as a page.
+    #[error("{message}")]
+    Page {
+        /// Status code.
+        status: u16,
+        /// Rendered HTML.
+        html: String,
+        /// Plain message (for logs).
+        message: String,
+    },
+    /// A JSON API error (admin API) with a status and message.
+    #[error("{1}")]
+    Api(u16, String),
+}
+
+impl From<op_store::StoreError> for HubError {
+    fn from(e: op_store::StoreError) -> Self {
+        HubError::OAuth(OAuthError::from(e))
+    }
+}
+
+impl ResponseError for HubError {
+    fn status_code(&self) -> StatusCode {
+        let code = match self {
+            HubError::OAuth(e) => e.status(),
+            HubError::Page { status, .. } => *status,
+            HubError::Api(status, _) => *status,
+        };
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            HubError::OAuth(e) => {
+                match e.code {
+                    "invalid_client" => {
+                        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"op-hub\""));
+                    }
+                    "invalid_token" | "insufficient_scope" => {
+                        let value = format!(
+                            "Bearer realm=\"op-hub\", error=\"{}\", error_description=\"{}\"",
+                            e.code,
+                            e.description.replace(['"', '\\'], "'")
+                        );
+                        if let Ok(v) = HeaderValue::from_str(&value) {
+                            res.insert_header((header::WWW_AUTHENTICATE, v));
+                        }
+                    }
+                    _ => {}
+                }
+                res.json(serde_json::json!({ "error": e.code, "error_description": e.description }))
+            }
+            HubError::Page { html, .. } => {
+                super::secure_html_headers(&mut res);
+                res.content_type("text/html; charset=utf-8")
+                    .body(html.clone())
+            }
+            HubError::Api(_, message) => res.json(serde_json::json!({ "error": message })),
+        }
+    }
+}

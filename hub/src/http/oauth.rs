@@ -1,0 +1,566 @@
+//! The OAuth endpoints: authorize → login → consent → code → token, plus revoke, introspect and
+//! userinfo. Handlers are thin; the decisions live in `authorize`, `token` and `grant`.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use op_protocol::routes;
+use op_protocol::scope::{Scope, ScopeSet};
+use op_protocol::token::{ACCESS_TOKEN_TYP, AccessClaims};
+use serde::Deserialize;
+
+use super::error::HubError;
+use super::{Browser, pages, see_other};
+use crate::account::ACCOUNTS;
+use crate::authorize::{self, AuthCode, AuthRequest, AuthorizeError, CODES, PENDING};
+use crate::client::{CLIENTS, Client, ClientAuth, ClientKind};
+use crate::grant::{self, AuditEvent, GRANTS, Grant, REFRESH};
+use crate::oauth_error::OAuthError;
+use crate::state::Hub;
+use crate::{secret, token};
+
+/// Query or form parameters, refusing repeated names (RFC 6749 §3.1).
+fn single_params(raw: &str) -> Result<HashMap<String, String>, String> {
+    let mut map = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+        if map.insert(k.to_string(), v.into_owned()).is_some() {
+            return Err(format!("the parameter {k:?} appears more than once"));
+        }
+    }
+    Ok(map)
+}
+
+fn page_error(
+    browser: &Browser,
+    hub: &Hub,
+    req: &HttpRequest,
+    status: u16,
+    message: &str,
+) -> HttpResponse {
+    let t = browser.lang.t();
+    browser.page(hub, req, status, t.error_title, pages::error(t, message))
+}
+
+/// Redirects to the client with `params` plus `state` and `iss` (RFC 9207).
+fn redirect_to_client(
+    hub: &Hub,
+    redirect_uri: &str,
+    state: Option<&str>,
+    params: &[(&str, &str)],
+) -> HttpResponse {
+    let mut url = url::Url::parse(redirect_uri).expect("registered redirect URIs are URLs");
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        if let Some(s) = state {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", &hub.issuer);
+    }
+    see_other(url.as_str()).finish()
+}
+
+/// `GET /authorize`.
+pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    let params = match single_params(req.query_string()) {
+        Ok(p) => p,
+        Err(e) => return Ok(page_error(&browser, &hub, &req, 400, &e)),
+    };
+    let client = match params.get("client_id") {
+        Some(id) => CLIENTS.get(&hub.store, id)?,
+        None => None,
+    };
+    let request = match authorize::validate(&params, client.as_ref(), hub.now()) {
+        Ok(r) => r,
+        Err(AuthorizeError::Page(message)) => {
+            return Ok(page_error(&browser, &hub, &req, 400, &message));
+        }
+        Err(AuthorizeError::Redirect {
+            redirect_uri,
+            state,
+            error,
+            description,
+        }) => {
+            return Ok(redirect_to_client(
+                &hub,
+                &redirect_uri,
+                state.as_deref(),
+                &[("error", error), ("error_description", &description)],
+            ));
+        }
+    };
+    let id = secret::random_token();
+    let (pid, parked) = (id.clone(), request);
+    hub.store
+        .write(move |tx| {
+            PENDING.put(tx, &pid, &parked);
+            Ok::<_, op_store::StoreError>(())
+        })
+        .await?;
+    let next = if browser.session.username.is_some() {
+        format!("{}?request={id}", routes::HUB_CONSENT)
+    } else {
+        format!("{}?next={id}", routes::HUB_LOGIN)
+    };
+    let mut res = see_other(&next);
+    browser.set_cookie(&hub, &mut res);
+    Ok(res.finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestQuery {
+    request: String,
+}
+
+fn parked(hub: &Hub, id: &str) -> Result<Option<AuthRequest>, HubError> {
+    Ok(PENDING
+        .get(&hub.store, id)?
+        .filter(|r| r.created + authorize::PENDING_SECS > hub.now()))
+}
+
+/// `GET /consent?request=…`: the consent screen, or an immediate answer when a grant covers it.
+pub async fn show_consent(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    query: web::Query<RequestQuery>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    let Some(username) = browser.session.username.clone() else {
+        return Ok(see_other(&format!("{}?next={}", routes::HUB_LOGIN, query.request)).finish());
+    };
+    let Some(request) = parked(&hub, &query.request)? else {
+        return Ok(page_error(
+            &browser,
+            &hub,
+            &req,
+            400,
+            "This request has expired. Go back to the app and start again.",
+        ));
+    };
+    let client = CLIENTS
+        .get(&hub.store, &request.client_id)?
+        .ok_or_else(|| OAuthError::invalid_request("the client is no longer registered"))?;
+    if let Some(refusal) = check_pod(&hub, &username, &request)? {
+        return Ok(refusal);
+    }
+    if !request.force_consent {
+        let covering = grant::grants_of(&hub.store, &username)?
+            .into_iter()
+            .find(|g| g.active(hub.now()) && request.covered_by(g));
+        if let Some(g) = covering {
+            return issue_code(&hub, &username, &query.request, request, Some(g)).await;
+        }
+    }
+    let t = browser.lang.t();
+    let body = pages::consent(t, &client, &request, &query.request, &browser.session.csrf);
+    Ok(browser.page(&hub, &req, 200, &client.name, body))
+}
+
+/// Refuses a request whose `resource` is not the logged-in worker's pod.
+fn check_pod(
+    hub: &Hub,
+    username: &str,
+    request: &AuthRequest,
+) -> Result<Option<HttpResponse>, HubError> {
+    let Some(resource) = &request.resource else {
+        return Ok(None);
+    };
+    let account = ACCOUNTS.get(&hub.store, username)?;
+    let pod = account.and_then(|a| a.pod).map(|p| p.root);
+    if pod.as_deref() == Some(resource.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(redirect_to_client(
+        hub,
+        &request.redirect_uri,
+        request.state.as_deref(),
+        &[
+            ("error", "invalid_target"),
+            (
+                "error_description",
+                "the resource is not the pod of the worker who logged in",
+            ),
+        ],
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Decision {
+    csrf: String,
+    request: String,
+    decision: String,
+}
+
+/// `POST /consent`: allow or deny.
+pub async fn decide(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<Decision>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let Some(username) = browser.session.username.clone() else {
+        return Ok(see_other(routes::HUB_LOGIN).finish());
+    };
+    let Some(request) = parked(&hub, &form.request)? else {
+        return Ok(page_error(
+            &browser,
+            &hub,
+            &req,
+            400,
+            "This request has expired. Go back to the app and start again.",
+        ));
+    };
+    if let Some(refusal) = check_pod(&hub, &username, &request)? {
+        return Ok(refusal);
+    }
+    if form.decision != "allow" {
+        let (id, user, client_id, now) = (
+            form.request.clone(),
+            username.clone(),
+            request.client_id.clone(),
+            hub.now(),
+        );
+        hub.store
+            .write(move |tx| {
+                PENDING.remove(tx, &id);
+                grant::audit(
+                    tx,
+                    &user,
+                    AuditEvent {
+                        at: now,
+                        event: "consent_denied".into(),
+                        client_id,
+                        grant_id: None,
+                    },
+                );
+                Ok::<_, op_store::StoreError>(())
+            })
+            .await?;
+        return Ok(redirect_to_client(
+            &hub,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &[
+                ("error", "access_denied"),
+                ("error_description", "the worker denied the request"),
+            ],
+        ));
+    }
+    issue_code(&hub, &username, &form.request, request, None).await
+}
+
+/// Creates (or reuses) the grant, issues a single-use code and sends the browser back to the client.
+async fn issue_code(
+    hub: &Hub,
+    username: &str,
+    request_id: &str,
+    request: AuthRequest,
+    existing: Option<Grant>,
+) -> Result<HttpResponse, HubError> {
+    let account = ACCOUNTS
+        .get(&hub.store, username)?
+        .ok_or_else(|| OAuthError::invalid_request("the account no longer exists"))?;
+    let now = hub.now();
+    let code = secret::random_token();
+    let code_id = hub.secret.hash(&code);
+    let grant = existing.unwrap_or_else(|| Grant {
+        id: grant::new_grant_id(username),
+        client_id: request.client_id.clone(),
+        username: username.to_owned(),
+        webid: account.webid.clone(),
+        resource: request.resource.clone(),
+        scope: request.scope.clone(),
+        details: request.details.clone(),
+        created: now,
+        expires: request.details.iter().filter_map(|d| d.expires_at()).min(),
+        last_used: None,
+        revoked: None,
+    });
+    let (redirect_uri, state) = (request.redirect_uri.clone(), request.state.clone());
+    let (rid, user) = (request_id.to_owned(), username.to_owned());
+    let record = AuthCode {
+        request,
+        grant_id: grant.id.clone(),
+        expires: now + authorize::CODE_SECS,
+        used: false,
+    };
+    hub.store
+        .write(move |tx| {
+            PENDING.remove(tx, &rid);
+            grant::audit(
+                tx,
+                &user,
+                AuditEvent {
+                    at: now,
+                    event: "consent_given".into(),
+                    client_id: grant.client_id.clone(),
+                    grant_id: Some(grant.id.clone()),
+                },
+            );
+            GRANTS.put(tx, &grant.id, &grant);
+            CODES.put(tx, &code_id, &record);
+            Ok::<_, op_store::StoreError>(())
+        })
+        .await?;
+    Ok(redirect_to_client(
+        hub,
+        &redirect_uri,
+        state.as_deref(),
+        &[("code", &code)],
+    ))
+}
+
+/// Authenticates the client at the token, revocation and introspection endpoints.
+pub fn authenticate_client(
+    hub: &Hub,
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+) -> Result<Client, OAuthError> {
+    if form.contains_key("client_secret") {
+        return Err(OAuthError::invalid_client(
+            "send the client secret with HTTP Basic authentication (client_secret_basic), not in the body",
+        ));
+    }
+    let unknown = || OAuthError::invalid_client("unknown client or wrong credentials");
+    if let Some(basic) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let decoded = STANDARD.decode(basic.trim()).map_err(|_| unknown())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| unknown())?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(unknown)?;
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+        };
+        let (id, secret) = (
+            decode(id).unwrap_or_default(),
+            decode(secret).unwrap_or_default(),
+        );
+        if form.get("client_id").is_some_and(|f| *f != id) {
+            return Err(OAuthError::invalid_request(
+                "client_id in the body differs from the authenticated client",
+            ));
+        }
+        let client = CLIENTS
+            .get(&hub.store, &id)
+            .ok()
+            .flatten()
+            .ok_or_else(unknown)?;
+        return match &client.auth {
+            ClientAuth::ClientSecretBasic { secret_hash }
+                if hub.secret.verify(&secret, secret_hash) =>
+            {
+                Ok(client)
+            }
+            _ => Err(unknown()),
+        };
+    }
+    if let Some(assertion) = form.get("client_assertion") {
+        return crate::assertion::verify(hub, assertion, form.get("client_id").map(String::as_str));
+    }
+    let id = form.get("client_id").ok_or_else(|| {
+        OAuthError::invalid_client(
+            "authenticate the client (HTTP Basic, or client_id for public clients)",
+        )
+    })?;
+    let client = CLIENTS
+        .get(&hub.store, id)
+        .ok()
+        .flatten()
+        .ok_or_else(unknown)?;
+    if client.is_confidential() {
+        return Err(OAuthError::invalid_client(
+            "this client is confidential and must authenticate",
+        ));
+    }
+    Ok(client)
+}
+
+fn no_store(body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body)
+}
+
+/// `POST /token`.
+pub async fn token(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HubError> {
+    let form = single_params(std::str::from_utf8(&body).unwrap_or(""))
+        .map_err(OAuthError::invalid_request)?;
+    let client = authenticate_client(&hub, &req, &form)?;
+    let jkt = match req.headers().get("DPoP").and_then(|v| v.to_str().ok()) {
+        Some(proof) => Some(crate::dpop::verify(
+            proof,
+            "POST",
+            &hub.url(routes::HUB_TOKEN),
+            hub.now(),
+            &hub.replay,
+        )?),
+        None => None,
+    };
+    let get = |k: &str| form.get(k).map(String::as_str);
+    let response = match get("grant_type") {
+        Some("authorization_code") => {
+            let code =
+                get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+            token::exchange_code(
+                &hub,
+                &client,
+                code,
+                get("redirect_uri"),
+                get("code_verifier"),
+                jkt,
+            )
+            .await?
+        }
+        Some("refresh_token") => {
+            let refresh = get("refresh_token")
+                .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+            token::refresh(&hub, &client, refresh, jkt).await?
+        }
+        Some("client_credentials") => {
+            token::client_credentials(&hub, &client, get("scope"), get("resource"), jkt)?
+        }
+        Some(other) => {
+            return Err(OAuthError::unsupported_grant_type(format!(
+                "grant_type {other:?} is not supported; use authorization_code, refresh_token or client_credentials"
+            ))
+            .into());
+        }
+        None => return Err(OAuthError::invalid_request("grant_type is required").into()),
+    };
+    Ok(no_store(response))
+}
+
+/// Verifies an access token this hub issued, with the hub's clock.
+pub fn verify_access(hub: &Hub, token: &str) -> Option<AccessClaims> {
+    let claims: AccessClaims = hub.keys().verify(token, ACCESS_TOKEN_TYP)?;
+    (claims.iss == hub.issuer && claims.exp > hub.now()).then_some(claims)
+}
+
+/// `POST /revoke` (RFC 7009): revoking either token revokes its whole grant.
+pub async fn revoke(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HubError> {
+    let form = single_params(std::str::from_utf8(&body).unwrap_or(""))
+        .map_err(OAuthError::invalid_request)?;
+    let client = authenticate_client(&hub, &req, &form)?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let grant_id = match REFRESH.get(&hub.store, &hub.secret.hash(token))? {
+        Some(r) if r.client_id == client.id.as_str() => Some(r.grant_id),
+        Some(_) => None,
+        None => verify_access(&hub, token)
+            .filter(|c| c.client_id == client.id.as_str())
+            .and_then(|c| c.grant_id),
+    };
+    if let Some(id) = grant_id {
+        revoke_grant(&hub, &id, "grant_revoked_by_client").await?;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+/// Revokes a grant and wakes the feed's listeners.
+pub async fn revoke_grant(hub: &Hub, grant_id: &str, event: &str) -> Result<(), HubError> {
+    let (id, now, event) = (grant_id.to_owned(), hub.now(), event.to_owned());
+    let entry = hub
+        .store
+        .write(move |tx| grant::revoke_in_tx(tx, &id, now, &event))
+        .await?;
+    if let Some(entry) = entry {
+        let _ = hub.revocations.send(entry);
+    }
+    Ok(())
+}
+
+/// `POST /introspect` (RFC 7662), for resource servers: answers for JWT access tokens too.
+pub async fn introspect(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HubError> {
+    let form = single_params(std::str::from_utf8(&body).unwrap_or(""))
+        .map_err(OAuthError::invalid_request)?;
+    let caller = authenticate_client(&hub, &req, &form)?;
+    if caller.kind != ClientKind::ResourceServer {
+        return Err(
+            OAuthError::unauthorized_client("only resource servers may introspect tokens").into(),
+        );
+    }
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let inactive = serde_json::json!({ "active": false });
+    let Some(claims) = verify_access(&hub, token) else {
+        return Ok(no_store(inactive));
+    };
+    if let Some(gid) = &claims.grant_id {
+        let grant = GRANTS.get(&hub.store, gid)?;
+        if !grant.is_some_and(|g| g.active(hub.now())) {
+            return Ok(no_store(inactive));
+        }
+    }
+    let mut body = serde_json::to_value(&claims).unwrap_or_default();
+    body["active"] = true.into();
+    body["token_type"] = if claims.cnf.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    }
+    .into();
+    Ok(no_store(body))
+}
+
+/// `GET|POST /userinfo`.
+pub async fn userinfo(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            OAuthError::invalid_token("send the access token as 'Authorization: Bearer <token>'")
+        })?;
+    let claims = verify_access(&hub, token)
+        .ok_or_else(|| OAuthError::invalid_token("the access token is invalid or expired"))?;
+    if claims.cnf.is_some() {
+        return Err(OAuthError::invalid_token(
+            "DPoP-bound tokens are not accepted at userinfo yet",
+        )
+        .into());
+    }
+    let scopes = ScopeSet::parse(&claims.scope).unwrap_or_default();
+    if !scopes.contains(Scope::OpenId) {
+        return Err(OAuthError::insufficient_scope("userinfo needs the openid scope").into());
+    }
+    if let Some(gid) = &claims.grant_id
+        && !GRANTS
+            .get(&hub.store, gid)?
+            .is_some_and(|g| g.active(hub.now()))
+    {
+        return Err(OAuthError::invalid_token("the grant behind this token was revoked").into());
+    }
+    Ok(no_store(
+        serde_json::json!({ "sub": claims.sub, "webid": claims.webid }),
+    ))
+}

@@ -1,0 +1,210 @@
+//! The hub's words in English and Swedish; pages pick a language from the switch, the session
+//! or `Accept-Language`.
+
+/// A supported language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Swedish.
+    Sv,
+}
+
+impl Lang {
+    /// The language code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Sv => "sv",
+        }
+    }
+
+    /// Parses `en` or `sv`.
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().get(..2)? {
+            "en" => Some(Lang::En),
+            "sv" => Some(Lang::Sv),
+            _ => None,
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header, by order of preference.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut ranges: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let lang = Lang::parse(pieces.next()?)?;
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q=")?.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.first().map(|(_, l)| *l)
+    }
+
+    /// The words in this language.
+    pub fn t(self) -> &'static Text {
+        match self {
+            Lang::En => &EN,
+            Lang::Sv => &SV,
+        }
+    }
+}
+
+/// Every sentence a page shows.
+#[derive(Debug)]
+pub struct Text {
+    pub site: &'static str,
+    pub switch_to: &'static str,
+    pub login: &'static str,
+    pub signup: &'static str,
+    pub logout: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub password_hint: &'static str,
+    pub no_account: &'static str,
+    pub have_account: &'static str,
+    pub wants_access: &'static str,
+    pub certified: &'static str,
+    pub not_certified: &'static str,
+    pub it_may: &'static str,
+    pub write_own: &'static str,
+    pub read_full: &'static str,
+    pub read_summary: &'static str,
+    pub every_platform: &'static str,
+    pub owner_full: &'static str,
+    pub offline: &'static str,
+    pub know_webid: &'static str,
+    pub purpose: &'static str,
+    pub until: &'static str,
+    pub until_revoked: &'static str,
+    pub your_pod: &'static str,
+    pub allow: &'static str,
+    pub deny: &'static str,
+    pub revoke_anytime: &'static str,
+    pub dashboard: &'static str,
+    pub your_webid: &'static str,
+    pub no_pod: &'static str,
+    pub grants: &'static str,
+    pub no_grants: &'static str,
+    pub app: &'static str,
+    pub access: &'static str,
+    pub since: &'static str,
+    pub last_used: &'static str,
+    pub never: &'static str,
+    pub revoke: &'static str,
+    pub revoked: &'static str,
+    pub activity: &'static str,
+    pub error_title: &'static str,
+}
+
+static EN: Text = Text {
+    site: "Open Platforms",
+    switch_to: "På svenska",
+    login: "Log in",
+    signup: "Create an account",
+    logout: "Log out",
+    username: "Username",
+    password: "Password",
+    password_hint: "At least 10 characters.",
+    no_account: "No account yet?",
+    have_account: "Already have an account?",
+    wants_access: "wants access to your gig data",
+    certified: "Certified: checked by this hub's operator.",
+    not_certified: "Not certified: this hub's operator has not checked this app.",
+    it_may: "If you allow it, it may:",
+    write_own: "write records of the gigs you do through it into your pod, only into its own folder",
+    read_full: "read all your records from",
+    read_summary: "read only the summary of your track record from",
+    every_platform: "every platform",
+    owner_full: "have full access to your pod: read, change and delete everything in it",
+    offline: "keep this access while you are away, until it ends or you revoke it",
+    know_webid: "know your WebID",
+    purpose: "Why",
+    until: "Until",
+    until_revoked: "until you revoke it",
+    your_pod: "Your pod",
+    allow: "Allow",
+    deny: "Deny",
+    revoke_anytime: "You can see and revoke this access at any time on your dashboard.",
+    dashboard: "Your dashboard",
+    your_webid: "Your WebID",
+    no_pod: "No pod linked yet.",
+    grants: "Apps with access",
+    no_grants: "No app has access to your data.",
+    app: "App",
+    access: "Access",
+    since: "Since",
+    last_used: "Last used",
+    never: "never",
+    revoke: "Revoke",
+    revoked: "revoked",
+    activity: "Recent activity",
+    error_title: "Something is wrong with this request",
+};
+
+static SV: Text = Text {
+    site: "Open Platforms",
+    switch_to: "In English",
+    login: "Logga in",
+    signup: "Skapa konto",
+    logout: "Logga ut",
+    username: "Användarnamn",
+    password: "Lösenord",
+    password_hint: "Minst 10 tecken.",
+    no_account: "Inget konto än?",
+    have_account: "Har du redan ett konto?",
+    wants_access: "vill få tillgång till dina uppdragsdata",
+    certified: "Certifierad: granskad av den här hubbens operatör.",
+    not_certified: "Inte certifierad: hubbens operatör har inte granskat appen.",
+    it_may: "Om du tillåter det får den:",
+    write_own: "skriva in uppdrag du gör genom den i din pod, bara i sin egen mapp",
+    read_full: "läsa alla dina uppgifter från",
+    read_summary: "läsa bara sammanfattningen av din meritlista från",
+    every_platform: "alla plattformar",
+    owner_full: "få full tillgång till din pod: läsa, ändra och radera allt i den",
+    offline: "behålla åtkomsten när du inte är här, tills den upphör eller du återkallar den",
+    know_webid: "känna till ditt WebID",
+    purpose: "Varför",
+    until: "Till och med",
+    until_revoked: "tills du återkallar den",
+    your_pod: "Din pod",
+    allow: "Tillåt",
+    deny: "Neka",
+    revoke_anytime: "Du kan när som helst se och återkalla åtkomsten på din översikt.",
+    dashboard: "Din översikt",
+    your_webid: "Ditt WebID",
+    no_pod: "Ingen pod kopplad än.",
+    grants: "Appar med åtkomst",
+    no_grants: "Ingen app har åtkomst till dina data.",
+    app: "App",
+    access: "Åtkomst",
+    since: "Sedan",
+    last_used: "Senast använd",
+    never: "aldrig",
+    revoke: "Återkalla",
+    revoked: "återkallad",
+    activity: "Senaste händelser",
+    error_title: "Något är fel med begäran",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("sv-SE,sv;q=0.9,en;q=0.8"),
+            Some(Lang::Sv)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de, en;q=0.5, sv;q=0.4"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! Starting and stopping the hub.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, RwLock};
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer};
+use op_protocol::clock::Clock;
+use op_store::{Store, StoreError};
+
+use crate::config::Config;
+use crate::keys::KeySet;
+use crate::provider::PodProvider;
+use crate::secret::SecretKey;
+use crate::state::Hub;
+use crate::table::Table;
+
+/// Hub-wide secrets by name (the hashing key).
+const META: Table<String> = Table::new(b'm');
+
+/// The hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Storage failed.
+    #[error("cannot open storage in {0}: {1}")]
+    Storage(String, StoreError),
+    /// Binding failed.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// A running hub.
+#[derive(Debug)]
+pub struct RunningHub {
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// The issuer URL.
+    pub issuer: String,
+    /// Shared state (for tests and the all-in-one binary).
+    pub hub: Hub,
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningHub {
+    /// Stops gracefully and closes storage.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        self.hub.store.close();
+    }
+
+    /// Waits until the server ends.
+    pub async fn wait(self) -> std::io::Result<()> {
+        let r = self.task.await.unwrap_or(Ok(()));
+        self.hub.store.close();
+        r
+    }
+
+    /// The handle, for signal handlers.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+}
+
+/// Loads (or creates) the key for hashing secrets at rest.
+pub fn secret_key(store: &Store) -> Result<SecretKey, StoreError> {
+    let parse = |hex: &str| -> Option<[u8; 32]> {
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect();
+        bytes.try_into().ok()
+    };
+    if let Some(bytes) = META.get(store, "hmac")?.as_deref().and_then(parse) {
+        return Ok(SecretKey::new(bytes));
+    }
+    let bytes: [u8; 32] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    store.write_blocking(move |tx| {
+        META.put(tx, "hmac", &hex);
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(SecretKey::new(bytes))
+}
+
+/// Builds the hub's state on an open store.
+pub fn hub_state(
+    config: &Config,
+    store: Store,
+    issuer: String,
+    clock: Clock,
+) -> Result<Hub, StoreError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let keys = KeySet::load_or_create(&store, clock.now_secs(), config.lifetimes.access_secs + 60)?;
+    let secret = secret_key(&store)?;
+    let pods = config.pod_provider.as_ref().map(|p| PodProvider {
+        base: p.url.trim_end_matches('/').to_owned(),
+        admin_token: p.admin_token.clone(),
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .expect("an HTTP client with the ring provider"),
+    });
+    let secure_cookies = url::Url::parse(&issuer)
+        .is_ok_and(|u| u.scheme() == "https" || !crate::client::is_loopback(&u));
+    Ok(Hub {
+        store,
+        issuer,
+        keys: Arc::new(RwLock::new(keys)),
+        secret,
+        clock,
+        throttle: Arc::default(),
+        replay: Arc::default(),
+        ttl: config.lifetimes,
+        revocations: tokio::sync::broadcast::channel(1024).0,
+        pods,
+        admin_token: config.admin_token.clone(),
+        secure_cookies,
+    })
+}
+
+/// Opens storage, binds and serves; call inside a Tokio runtime.
+pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartError> {
+    let dir = config.data_dir.display().to_string();
+    let store = Store::open(config.storage, &config.data_dir)
+        .map_err(|e| StartError::Storage(dir.clone(), e))?;
+    let listener =
+        TcpListener::bind(config.listen).map_err(|e| StartError::Bind(config.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(config.listen, e))?;
+    let issuer = config
+        .issuer
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let hub = hub_state(&config, store, issuer.clone(), clock)
+        .map_err(|e| StartError::Storage(dir, e))?;
+    let app_hub = hub.clone();
+    let server = HttpServer::new(move || {
+        App::new().configure(|cfg| crate::http::configure(cfg, app_hub.clone()))
+    })
+    .disable_signals()
+    .shutdown_timeout(10)
+    .listen(listener)
+    .map_err(|e| StartError::Bind(config.listen, e))?
+    .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    Ok(RunningHub {
+        addr,
+        issuer,
+        hub,
+        handle,
+        task,
+    })
+}

@@ -1,0 +1,81 @@
+//! The hub's shared state, built once at start-up and passed to every handler.
+
+use std::sync::{Arc, RwLock};
+
+use op_protocol::clock::Clock;
+use op_store::Store;
+use tokio::sync::broadcast;
+
+use crate::account::Throttle;
+use crate::dpop::ReplayCache;
+use crate::grant::Revocation;
+use crate::keys::KeySet;
+use crate::provider::PodProvider;
+use crate::secret::SecretKey;
+
+/// Token lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Access tokens, seconds (RFC 9068 JWTs; 5 minutes by default).
+    pub access_secs: u64,
+    /// Refresh tokens, seconds.
+    pub refresh_secs: u64,
+    /// ID tokens, seconds.
+    pub id_secs: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            access_secs: 300,
+            refresh_secs: 30 * 24 * 3600,
+            id_secs: 3600,
+        }
+    }
+}
+
+/// Everything the hub's domain code needs.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    /// Storage.
+    pub store: Store,
+    /// The issuer identifier: the hub's public URL without a trailing slash.
+    pub issuer: String,
+    /// Signing keys (replaced on rotation).
+    pub keys: Arc<RwLock<KeySet>>,
+    /// Key for hashing secrets and tokens at rest.
+    pub secret: SecretKey,
+    /// The clock.
+    pub clock: Clock,
+    /// Failed-login throttling.
+    pub throttle: Arc<Throttle>,
+    /// DPoP proof replay cache.
+    pub replay: Arc<ReplayCache>,
+    /// Token lifetimes.
+    pub ttl: Lifetimes,
+    /// Wakes revocation-feed streams.
+    pub revocations: broadcast::Sender<Revocation>,
+    /// Where hosted pods are created, if this hub has a pod provider.
+    pub pods: Option<PodProvider>,
+    /// Admin API bearer token.
+    pub admin_token: Option<String>,
+    /// Whether cookies are marked `Secure` (everywhere except loopback HTTP).
+    pub secure_cookies: bool,
+}
+
+impl Hub {
+    /// The current key set.
+    pub fn keys(&self) -> KeySet {
+        self.keys.read().expect("key set lock").clone()
+    }
+
+    /// Seconds since the epoch.
+    pub fn now(&self) -> u64 {
+        self.clock.now_secs()
+    }
+
+    /// An absolute URL on this hub.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+}

@@ -1,0 +1,325 @@
+//! The token endpoint's grants — authorization code, refresh token, client credentials — and the
+//! tokens they mint: RFC 9068 JWT access tokens, OpenID Connect ID tokens, rotating refresh tokens.
+
+use op_protocol::scope::{Scope, ScopeSet};
+use op_protocol::token::{ACCESS_TOKEN_TYP, AccessClaims};
+use serde::Serialize;
+
+use crate::authorize::{AuthRequest, CODES};
+use crate::client::{Client, ClientKind};
+use crate::grant::{self, GRANTS, Grant, REFRESH, RefreshToken};
+use crate::oauth_error::OAuthError;
+use crate::secret::{self, sha256_b64};
+use crate::state::Hub;
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    /// The JWT access token.
+    pub access_token: String,
+    /// `Bearer`, or `DPoP` when bound.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// A new refresh token, when `offline_access` was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// An ID token, when `openid` was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// Granted scopes.
+    pub scope: String,
+    /// Granted authorization details.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorization_details: Vec<op_protocol::authorization::GigData>,
+}
+
+/// ID token claims.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct IdClaims {
+    /// Issuer.
+    pub iss: String,
+    /// The worker (their WebID).
+    pub sub: String,
+    /// The client.
+    pub aud: String,
+    /// Authorized party.
+    pub azp: String,
+    /// Issued at.
+    pub iat: u64,
+    /// Expiry.
+    pub exp: u64,
+    /// The worker's WebID (Solid-OIDC).
+    pub webid: String,
+    /// Echoed nonce.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+enum Redeemed {
+    /// The grant, a new refresh token, and the request's nonce.
+    Tokens(Box<(Grant, Option<String>, Option<String>)>),
+    Refused(OAuthError),
+}
+
+/// Mints the access token (and, as granted, ID token) for a grant.
+fn respond(
+    hub: &Hub,
+    grant: &Grant,
+    nonce: Option<String>,
+    refresh_token: Option<String>,
+    jkt: Option<String>,
+) -> TokenResponse {
+    let now = hub.now();
+    let keys = hub.keys();
+    let scopes = ScopeSet::parse(&grant.scope).unwrap_or_default();
+    let claims = AccessClaims {
+        iss: hub.issuer.clone(),
+        sub: grant.webid.clone(),
+        aud: grant.resource.clone().unwrap_or_else(|| hub.issuer.clone()),
+        client_id: grant.client_id.clone(),
+        scope: grant.scope.clone(),
+        authorization_details: grant
+            .details
+            .iter()
+            .filter_map(|d| serde_json::to_value(d).ok())
+            .collect(),
+        jti: secret::random_id(),
+        iat: now,
+        exp: now + hub.ttl.access_secs,
+        nbf: None,
+        grant_id: (!grant.id.is_empty()).then(|| grant.id.clone()),
+        webid: Some(grant.webid.clone()),
+        cnf: jkt.as_ref().map(|j| serde_json::json!({ "jkt": j })),
+    };
+    let id_token = scopes.contains(Scope::OpenId).then(|| {
+        keys.sign(
+            "JWT",
+            &IdClaims {
+                iss: hub.issuer.clone(),
+                sub: grant.webid.clone(),
+                aud: grant.client_id.clone(),
+                azp: grant.client_id.clone(),
+                iat: now,
+                exp: now + hub.ttl.id_secs,
+                webid: grant.webid.clone(),
+                nonce,
+            },
+        )
+    });
+    TokenResponse {
+        access_token: keys.sign(ACCESS_TOKEN_TYP, &claims),
+        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
+        expires_in: hub.ttl.access_secs,
+        refresh_token,
+        id_token,
+        scope: grant.scope.clone(),
+        authorization_details: grant.details.clone(),
+    }
+}
+
+/// `grant_type=authorization_code`: single use; a replayed code revokes what it issued.
+pub async fn exchange_code(
+    hub: &Hub,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+    jkt: Option<String>,
+) -> Result<TokenResponse, OAuthError> {
+    let verifier =
+        verifier.ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
+    if !(43..=128).contains(&verifier.len()) {
+        return Err(OAuthError::invalid_grant(
+            "the code_verifier must be 43 to 128 characters",
+        ));
+    }
+    let code_id = hub.secret.hash(code);
+    let (now, client_id) = (hub.now(), client.id.to_string());
+    let (redirect_uri, verifier) = (redirect_uri.map(str::to_owned), verifier.to_owned());
+    let refresh = secret::random_token();
+    let refresh_id = hub.secret.hash(&refresh);
+    let refresh_secs = hub.ttl.refresh_secs;
+    let outcome = hub
+        .store
+        .write(move |tx| {
+            let Some(mut record) = CODES.get_tx(tx, &code_id)? else {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "unknown or expired authorization code",
+                )));
+            };
+            if record.used {
+                grant::revoke_in_tx(tx, &record.grant_id, now, "code_replayed")?;
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "the authorization code was already used; the grant it issued is revoked",
+                )));
+            }
+            record.used = true;
+            CODES.put(tx, &code_id, &record);
+            let req: &AuthRequest = &record.request;
+            let refused = if record.expires < now {
+                Some("the authorization code has expired")
+            } else if req.client_id != client_id {
+                Some("the authorization code was issued to another client")
+            } else if redirect_uri
+                .as_deref()
+                .is_some_and(|u| u != req.redirect_uri)
+            {
+                Some("redirect_uri does not match the authorization request")
+            } else if sha256_b64(verifier.as_bytes()) != req.code_challenge {
+                Some("the code_verifier does not match the code_challenge")
+            } else {
+                None
+            };
+            if let Some(why) = refused {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(why)));
+            }
+            let Some(mut grant) = GRANTS
+                .get_tx(tx, &record.grant_id)?
+                .filter(|g| g.active(now))
+            else {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "the grant has been revoked or has expired",
+                )));
+            };
+            grant.last_used = Some(now);
+            GRANTS.put(tx, &grant.id, &grant);
+            let offline =
+                ScopeSet::parse(&grant.scope).is_ok_and(|s| s.contains(Scope::OfflineAccess));
+            let refresh = offline.then(|| {
+                REFRESH.put(
+                    tx,
+                    &refresh_id,
+                    &RefreshToken {
+                        grant_id: grant.id.clone(),
+                        client_id: client_id.clone(),
+                        expires: now + refresh_secs,
+                        rotated: None,
+                    },
+                );
+                refresh
+            });
+            let nonce = record.request.nonce.clone();
+            Ok::<_, op_store::StoreError>(Redeemed::Tokens(Box::new((grant, refresh, nonce))))
+        })
+        .await?;
+    match outcome {
+        Redeemed::Refused(e) => Err(e),
+        Redeemed::Tokens(t) => {
+            let (grant, refresh, nonce) = *t;
+            Ok(respond(hub, &grant, nonce, refresh, jkt))
+        }
+    }
+}
+
+/// `grant_type=refresh_token`: rotated on every use; reusing an old one revokes the whole grant.
+pub async fn refresh(
+    hub: &Hub,
+    client: &Client,
+    token: &str,
+    jkt: Option<String>,
+) -> Result<TokenResponse, OAuthError> {
+    let old_id = hub.secret.hash(token);
+    let new = secret::random_token();
+    let new_id = hub.secret.hash(&new);
+    let (now, client_id, refresh_secs) = (hub.now(), client.id.to_string(), hub.ttl.refresh_secs);
+    let outcome = hub
+        .store
+        .write(move |tx| {
+            let Some(mut record) = REFRESH.get_tx(tx, &old_id)? else {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "unknown refresh token",
+                )));
+            };
+            if record.client_id != client_id {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "the refresh token was issued to another client",
+                )));
+            }
+            if record.rotated.is_some() {
+                grant::revoke_in_tx(tx, &record.grant_id, now, "refresh_reused")?;
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "the refresh token was already used; the whole grant is revoked",
+                )));
+            }
+            if record.expires < now {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "the refresh token has expired",
+                )));
+            }
+            let Some(mut grant) = GRANTS
+                .get_tx(tx, &record.grant_id)?
+                .filter(|g| g.active(now))
+            else {
+                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                    "the grant has been revoked or has expired",
+                )));
+            };
+            record.rotated = Some(now);
+            REFRESH.put(tx, &old_id, &record);
+            REFRESH.put(
+                tx,
+                &new_id,
+                &RefreshToken {
+                    grant_id: grant.id.clone(),
+                    client_id: client_id.clone(),
+                    expires: now + refresh_secs,
+                    rotated: None,
+                },
+            );
+            grant.last_used = Some(now);
+            GRANTS.put(tx, &grant.id, &grant);
+            Ok::<_, op_store::StoreError>(Redeemed::Tokens(Box::new((grant, Some(new), None))))
+        })
+        .await?;
+    match outcome {
+        Redeemed::Refused(e) => Err(e),
+        Redeemed::Tokens(t) => {
+            let (grant, refresh, _) = *t;
+            Ok(respond(hub, &grant, None, refresh, jkt))
+        }
+    }
+}
+
+/// `grant_type=client_credentials`: a confidential client's token for its own calls.
+pub fn client_credentials(
+    hub: &Hub,
+    client: &Client,
+    scope: Option<&str>,
+    resource: Option<&str>,
+    jkt: Option<String>,
+) -> Result<TokenResponse, OAuthError> {
+    if !client.is_confidential() {
+        return Err(OAuthError::unauthorized_client(
+            "public clients cannot use client_credentials",
+        ));
+    }
+    if client.kind == ClientKind::WorkerApp {
+        return Err(OAuthError::unauthorized_client(
+            "worker apps act for a worker; use the authorization code flow",
+        ));
+    }
+    let scopes = ScopeSet::parse(scope.unwrap_or(""))
+        .map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    if scopes.iter().next().is_some() {
+        return Err(OAuthError::invalid_scope(
+            "client_credentials tokens carry no user scopes; gig and pod access needs the worker's consent",
+        ));
+    }
+    let grant = Grant {
+        id: String::new(),
+        client_id: client.id.to_string(),
+        username: String::new(),
+        webid: client.id.to_string(),
+        resource: resource.map(str::to_owned),
+        scope: String::new(),
+        details: Vec::new(),
+        created: hub.now(),
+        expires: None,
+        last_used: None,
+        revoked: None,
+    };
+    let mut response = respond(hub, &grant, None, None, jkt);
+    response.id_token = None;
+    Ok(response)
+}

@@ -1,0 +1,262 @@
+//! Hub and pod server together on loopback, with registered clients and a scripted browser.
+
+use std::collections::HashMap;
+
+use op_hub::RunningHub;
+use op_hub::config::{RawConfig as HubConfig, RawPodProvider};
+use op_protocol::clock::Clock;
+
+use crate::harness::{ADMIN_TOKEN, PodOptions, PodServer, client};
+
+/// The hub's admin token in tests.
+pub const HUB_ADMIN: &str = "hub-admin-token-0123456789abcdefghijkl";
+/// Where clients in tests are redirected (nothing listens there; tests read the Location).
+pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+/// A registered client's credentials.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    pub id: String,
+    pub secret: Option<String>,
+}
+
+/// A hub with a pod provider, and the usual clients registered.
+pub struct Stack {
+    pub pod: PodServer,
+    pub hub: Option<RunningHub>,
+    pub issuer: String,
+    pub http: reqwest::Client,
+    pub clock: Clock,
+    pub platform: Registered,
+    pub matcher: Registered,
+    pub app: Registered,
+    pub resource_server: Registered,
+}
+
+impl Stack {
+    /// Starts a pod server and a hub (both in memory) on port 0; the hub's clock is manual.
+    pub async fn start() -> Stack {
+        let pod = PodServer::start(PodOptions {
+            create_alice: false,
+            ..PodOptions::default()
+        })
+        .await;
+        let clock = Clock::manual(Clock::system().now_secs());
+        let config = HubConfig {
+            listen: Some("127.0.0.1:0".into()),
+            data_dir: Some(pod.dir.path().join("hub")),
+            storage: Some(op_store::BackendKind::Memory),
+            admin_token: Some(HUB_ADMIN.into()),
+            pod_provider: Some(RawPodProvider {
+                url: pod.base.clone(),
+                admin_token: ADMIN_TOKEN.into(),
+            }),
+            ..HubConfig::default()
+        };
+        let hub = op_hub::start(config.validate().unwrap(), clock.clone())
+            .await
+            .unwrap();
+        let issuer = hub.issuer.clone();
+        let mut stack = Stack {
+            pod,
+            hub: Some(hub),
+            issuer,
+            http: client(),
+            clock,
+            platform: Registered {
+                id: String::new(),
+                secret: None,
+            },
+            matcher: Registered {
+                id: String::new(),
+                secret: None,
+            },
+            app: Registered {
+                id: String::new(),
+                secret: None,
+            },
+            resource_server: Registered {
+                id: String::new(),
+                secret: None,
+            },
+        };
+        stack.platform = stack.register("acme", "platform", false).await;
+        stack.matcher = stack.register("jobmatch", "matcher", false).await;
+        stack.app = stack.register("my-pod-app", "worker_app", true).await;
+        stack.resource_server = stack.register("pod-server", "resource_server", false).await;
+        stack
+    }
+
+    /// Registers a client through the admin API.
+    pub async fn register(&self, id: &str, kind: &str, public: bool) -> Registered {
+        let redirects: Vec<&str> = if kind == "resource_server" {
+            vec![]
+        } else {
+            vec![REDIRECT]
+        };
+        let res = self
+            .http
+            .post(format!("{}/admin/clients", self.issuer))
+            .bearer_auth(HUB_ADMIN)
+            .json(&serde_json::json!({
+                "id": id, "kind": kind, "name": format!("{id} (test)"), "redirect_uris": redirects,
+                "public": public, "certified": kind == "platform", "purpose": "Testing"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        Registered {
+            id: id.to_owned(),
+            secret: body["client_secret"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// Stops both servers.
+    pub async fn stop(mut self) {
+        if let Some(h) = self.hub.take() {
+            h.stop().await;
+        }
+        self.pod.stop().await;
+    }
+}
+
+/// A scripted browser: keeps the session cookie, submits forms, never follows redirects itself.
+pub struct Browser {
+    pub http: reqwest::Client,
+    cookie: Option<String>,
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Page {
+    /// The value of the hidden CSRF field.
+    pub fn csrf(&self) -> String {
+        field(&self.body, "csrf").expect("a CSRF field")
+    }
+}
+
+/// The `value` of the hidden input named `name`.
+pub fn field(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &html[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].replace("&amp;", "&"))
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        Browser {
+            http: client(),
+            cookie: None,
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = match &self.cookie {
+            Some(c) => req.header("Cookie", c),
+            None => req,
+        };
+        let res = req.send().await.unwrap();
+        for value in res.headers().get_all("set-cookie") {
+            let v = value.to_str().unwrap();
+            let pair = v.split(';').next().unwrap().to_owned();
+            if pair.ends_with('=') {
+                self.cookie = None;
+            } else {
+                self.cookie = Some(pair);
+            }
+        }
+        Page {
+            status: res.status().as_u16(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            headers: res.headers().clone(),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, url: &str) -> Page {
+        let req = self.http.get(url);
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.http.post(url).form(form);
+        self.send(req).await
+    }
+
+    /// Signs up `username` and stays logged in.
+    pub async fn sign_up(&mut self, issuer: &str, username: &str, password: &str) -> Page {
+        let page = self.get(&format!("{issuer}/signup")).await;
+        let csrf = page.csrf();
+        self.post(
+            &format!("{issuer}/signup"),
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Follows the authorization request through login (if needed) and consent; returns the final
+    /// redirect to the client, parsed into its query parameters.
+    pub async fn authorize(
+        &mut self,
+        issuer: &str,
+        url: &str,
+        decision: &str,
+    ) -> HashMap<String, String> {
+        let mut page = self.get(url).await;
+        let mut hops = 0;
+        while let Some(location) = page.location.clone() {
+            if location.starts_with(REDIRECT) {
+                return query_of(&location);
+            }
+            let next = if location.starts_with('/') {
+                format!("{issuer}{location}")
+            } else {
+                location
+            };
+            page = self.get(&next).await;
+            hops += 1;
+            assert!(hops < 5, "too many redirects");
+        }
+        assert_eq!(page.status, 200, "consent page: {}", page.body);
+        let csrf = page.csrf();
+        let request = field(&page.body, "request").expect("consent form");
+        let answer = self
+            .post(
+                &format!("{issuer}/consent"),
+                &[
+                    ("csrf", &csrf),
+                    ("request", &request),
+                    ("decision", decision),
+                ],
+            )
+            .await;
+        let location = answer.location.expect("consent redirects to the client");
+        assert!(location.starts_with(REDIRECT), "{location}");
+        query_of(&location)
+    }
+}
+
+/// The query parameters of a URL.
+pub fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
