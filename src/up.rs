@@ -1,105 +1,124 @@
-//! `openplatforms up`: start the stack on embedded storage and print where to go.
+//! `openplatforms up`: the hub and a pod server in one process on embedded storage.
 
-use std::path::PathBuf;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use op_pod::config::{RawConfig, RawIssuer};
 use op_protocol::clock::Clock;
 
 /// Flags of `up`; each has an environment variable too.
 #[derive(Debug, Args)]
 pub struct UpArgs {
-    /// Seed a demo worker pod with records and print a development token to read it.
+    /// Seed a demo worker (with a hosted pod and records), platform, matcher and worker app.
     #[arg(long)]
     demo: bool,
     /// Where all data lives.
     #[arg(long = "data", env = "OP_DATA", default_value = "data")]
     data_dir: PathBuf,
+    /// Address of the hub; port 0 picks a free port.
+    #[arg(long, env = "OP_HUB_LISTEN", default_value = "127.0.0.1:8080")]
+    hub_listen: String,
     /// Address of the pod server; port 0 picks a free port.
     #[arg(long, env = "OP_POD_LISTEN", default_value = "127.0.0.1:8081")]
     pod_listen: String,
-    /// Admin token for the pod server's admin API (default: generated into DATA/pod-admin-token).
-    #[arg(long, env = "OP_POD_ADMIN_TOKEN", hide_env_values = true)]
-    admin_token: Option<String>,
 }
 
-/// Runs until Ctrl-C or SIGTERM, then stops cleanly.
-#[allow(clippy::print_stdout)] // Telling the user where to go is this command's job.
-pub async fn run(args: UpArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            args.data_dir.display()
-        )
-    })?;
-    let admin_token = match args.admin_token {
-        Some(t) => t,
-        None => read_or_create_secret(&args.data_dir.join("pod-admin-token"))?,
-    };
-    let mut trusted = Vec::new();
-    let demo_issuer = if args.demo {
-        let issuer = crate::demo::DevIssuer::load_or_create(&args.data_dir)?;
-        trusted.push(RawIssuer {
-            issuer: issuer.iss.clone(),
-            jwks_file: issuer.jwks_path.clone(),
-        });
-        Some(issuer)
-    } else {
-        None
-    };
-    let config = RawConfig {
-        listen: Some(args.pod_listen.clone()),
-        data_dir: Some(args.data_dir.join("pod")),
-        admin_token: Some(admin_token),
-        trusted_issuer: trusted,
-        ..RawConfig::default()
+/// The two servers, running.
+pub struct Stack {
+    pub hub: op_hub::RunningHub,
+    pub pod: op_pod::RunningPod,
+}
+
+/// Starts the hub and the pod server; the pod trusts the hub's keys and the hub provisions pods
+/// on the pod server. Both admin tokens are generated into the data directory on first run.
+pub async fn start(data: &Path, hub_listen: &str, pod_listen: &str) -> anyhow::Result<Stack> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    let pod_admin = read_or_create_secret(&data.join("pod-admin-token"))?;
+    let hub_admin = read_or_create_secret(&data.join("hub-admin-token"))?;
+    // Bind the pod's port first so the hub knows where to provision pods.
+    let pod_addr: std::net::SocketAddr = pod_listen
+        .parse()
+        .with_context(|| format!("--pod-listen {pod_listen:?}"))?;
+    let pod_listener =
+        TcpListener::bind(pod_addr).with_context(|| format!("cannot listen on {pod_addr}"))?;
+    let pod_url = format!("http://{}", pod_listener.local_addr()?);
+    let hub_config = op_hub::config::RawConfig {
+        listen: Some(hub_listen.to_owned()),
+        data_dir: Some(data.join("hub")),
+        admin_token: Some(hub_admin),
+        pod_provider: Some(op_hub::config::RawPodProvider {
+            url: pod_url,
+            admin_token: pod_admin.clone(),
+        }),
+        ..Default::default()
     }
     .validate()
     .map_err(anyhow::Error::msg)?;
-    let running = op_pod::start(config, Clock::system())
+    let hub = op_hub::start(hub_config, Clock::system())
+        .await
+        .context("cannot start the hub")?;
+    // Until pods follow the hub over HTTP, they trust its keys from a JWKS file written here.
+    let jwks_path = data.join("hub-jwks.json");
+    std::fs::write(&jwks_path, hub.hub.keys().jwks().to_string())?;
+    let pod_config = op_pod::config::RawConfig {
+        data_dir: Some(data.join("pod")),
+        admin_token: Some(pod_admin),
+        trusted_issuer: vec![op_pod::config::RawIssuer {
+            issuer: hub.issuer.clone(),
+            jwks_file: jwks_path,
+        }],
+        ..Default::default()
+    }
+    .validate()
+    .map_err(anyhow::Error::msg)?;
+    let pod = op_pod::start_on(pod_config, pod_listener, Clock::system())
         .await
         .context("cannot start the pod server")?;
-    println!("Open Platforms is running (pod server only: the hub is not built yet).");
+    Ok(Stack { hub, pod })
+}
+
+/// Runs until Ctrl-C or SIGTERM, then stops both servers cleanly.
+#[allow(clippy::print_stdout)] // Telling the user where to go is this command's job.
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let stack = start(&args.data_dir, &args.hub_listen, &args.pod_listen).await?;
+    println!("Open Platforms is running.");
     println!();
-    println!("  pod server   {}/", running.base_url);
+    println!("  hub          {}/", stack.hub.issuer);
+    println!("  pod server   {}/", stack.pod.base_url);
     println!("  data         {}", args.data_dir.display());
     println!(
-        "  admin API    {}{} (token in {})",
-        running.base_url,
-        op_protocol::routes::POD_ADMIN_PODS,
+        "  admin tokens {} and {}",
+        args.data_dir.join("hub-admin-token").display(),
         args.data_dir.join("pod-admin-token").display()
     );
-    if let Some(issuer) = demo_issuer {
-        crate::demo::seed_and_print(&running, &issuer, &args.data_dir).await?;
+    if args.demo {
+        let demo = crate::demo::seed(&stack, &args.data_dir).await?;
+        demo.print(&args.data_dir);
     } else {
         println!();
-        println!("  No pods yet: create one with");
-        println!(
-            "    curl -X POST -H \"Authorization: Bearer $(cat {})\" -d '{{\"name\":\"alice\"}}' {}{}",
-            args.data_dir.join("pod-admin-token").display(),
-            running.base_url,
-            op_protocol::routes::POD_ADMIN_PODS
-        );
-        println!("  or run `up --demo` for a demo worker with records.");
+        println!("  Sign up at   {}/signup", stack.hub.issuer);
+        println!("  Register platforms and matchers with the hub's admin API (docs/HUB.md),");
+        println!("  or run `up --demo` for a demo worker, platform and matcher.");
     }
     println!();
     println!("Press Ctrl-C to stop.");
-    let handle = running.handle();
+    let (hub_handle, pod_handle) = (stack.hub.handle(), stack.pod.handle());
     tokio::spawn(async move {
         op_pod::cli::shutdown_signal().await;
-        handle.stop(true).await;
+        hub_handle.stop(true).await;
+        pod_handle.stop(true).await;
     });
-    running
-        .wait()
-        .await
-        .context("the pod server stopped with an error")?;
+    let (hub, pod) = tokio::join!(stack.hub.wait(), stack.pod.wait());
+    hub.context("the hub stopped with an error")?;
+    pod.context("the pod server stopped with an error")?;
     println!("Stopped; every acknowledged write is on disk.");
     Ok(())
 }
 
 /// Reads a secret from `path`, or generates 256 random bits into it (mode 0600 on Unix).
-pub fn read_or_create_secret(path: &std::path::Path) -> anyhow::Result<String> {
+pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         return Ok(existing.trim().to_owned());
     }
@@ -111,7 +130,7 @@ pub fn read_or_create_secret(path: &std::path::Path) -> anyhow::Result<String> {
 }
 
 /// Writes a file readable by its owner only.
-pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -88,6 +88,76 @@ pub struct Account {
     pub created: u64,
 }
 
+/// Signing up failed.
+#[derive(Debug, Error)]
+pub enum SignUpError {
+    /// The input was refused.
+    #[error(transparent)]
+    Refused(#[from] AccountError),
+    /// The pod server could not create the pod.
+    #[error(transparent)]
+    Provision(crate::provider::ProvisionError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] op_store::StoreError),
+}
+
+/// Creates an account and, when the hub has a pod provider, the worker's hosted pod.
+pub async fn sign_up(
+    hub: &crate::state::Hub,
+    username: &str,
+    password: &str,
+) -> Result<Account, SignUpError> {
+    let username = Username::parse(username)?;
+    check_password(password)?;
+    if ACCOUNTS.get(&hub.store, username.as_str())?.is_some() {
+        return Err(AccountError::Taken.into());
+    }
+    let password = password.to_owned();
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| {
+            SignUpError::Store(op_store::StoreError::from(op_store::KvError(e.to_string())))
+        })?;
+    let (webid, pod) = match &hub.pods {
+        Some(provider) => match provider.create(username.as_str()).await {
+            Ok(created) => (
+                created.webid,
+                Some(PodLink {
+                    root: created.root,
+                    hosted: true,
+                }),
+            ),
+            Err(crate::provider::ProvisionError::Taken) => return Err(AccountError::Taken.into()),
+            Err(e) => return Err(SignUpError::Provision(e)),
+        },
+        None => (hub.url(&format!("/people/{}#me", username.as_str())), None),
+    };
+    let account = Account {
+        username,
+        password_hash,
+        webid,
+        pod,
+        created: hub.now(),
+    };
+    let stored = account.clone();
+    let created = hub
+        .store
+        .write(move |tx| {
+            if ACCOUNTS.get_tx(tx, stored.username.as_str())?.is_some() {
+                return Ok(false);
+            }
+            ACCOUNTS.put(tx, stored.username.as_str(), &stored);
+            Ok::<_, op_store::StoreError>(true)
+        })
+        .await?;
+    if created {
+        Ok(account)
+    } else {
+        Err(AccountError::Taken.into())
+    }
+}
+
 /// Checks a new password against the policy.
 pub fn check_password(password: &str) -> Result<(), AccountError> {
     let n = password.chars().count();

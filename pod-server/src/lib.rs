@@ -8,4 +8,4 @@ pub mod pod;
 pub mod server;
 
 pub use op_store as store;
-pub use server::{RunningPod, StartError, start};
+pub use server::{RunningPod, StartError, start, start_on};

@@ -73,6 +73,19 @@ impl RunningPod {
 
 /// Opens storage, binds `config.listen` and starts serving; must be called inside a Tokio runtime.
 pub async fn start(config: Config, clock: Clock) -> Result<RunningPod, StartError> {
+    let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    start_on(config, listener, clock).await
+}
+
+/// Like [`start`], on a listener the caller bound already (to know the address beforehand).
+pub async fn start_on(
+    config: Config,
+    listener: TcpListener,
+    clock: Clock,
+) -> Result<RunningPod, StartError> {
     let store =
         Store::open(config.storage, &config.data_dir).map_err(|source| StartError::Storage {
             dir: config.data_dir.display().to_string(),
@@ -83,10 +96,6 @@ pub async fn start(config: Config, clock: Clock) -> Result<RunningPod, StartErro
         tracing::info!(%pod, "resuming deletion of a pod left half-deleted");
         ops::purge_pod(&store, &pod).await.map_err(pods_err)?;
     }
-    let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
-        addr: config.listen,
-        source,
-    })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         addr: config.listen,
         source,

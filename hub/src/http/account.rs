@@ -7,10 +7,9 @@ use serde::Deserialize;
 use super::error::HubError;
 use super::pages::{self, GrantRow};
 use super::{Browser, see_other};
-use crate::account::{self, ACCOUNTS, Account, AccountError, PodLink, Username};
+use crate::account::{self, ACCOUNTS, AccountError, SignUpError};
 use crate::client::CLIENTS;
 use crate::grant::{self, GRANTS};
-use crate::provider::ProvisionError;
 use crate::state::Hub;
 
 #[derive(Debug, Deserialize)]
@@ -68,60 +67,19 @@ pub async fn signup(
         );
         browser.page(&hub, &req, 400, t.signup, body)
     };
-    let username = match Username::parse(&form.username) {
-        Ok(u) => u,
-        Err(e) => return Ok(refuse(&browser, e)),
+    let account = match account::sign_up(&hub, &form.username, &form.password).await {
+        Ok(a) => a,
+        Err(SignUpError::Refused(e)) => return Ok(refuse(&browser, e)),
+        Err(SignUpError::Provision(e)) => {
+            tracing::error!(error = %e, "pod provisioning failed");
+            return Err(HubError::Api(
+                502,
+                "the pod server could not create your pod; try again later".into(),
+            ));
+        }
+        Err(SignUpError::Store(e)) => return Err(e.into()),
     };
-    if let Err(e) = account::check_password(&form.password) {
-        return Ok(refuse(&browser, e));
-    }
-    if ACCOUNTS.get(&hub.store, username.as_str())?.is_some() {
-        return Ok(refuse(&browser, AccountError::Taken));
-    }
-    let password = form.password.clone();
-    let password_hash = web::block(move || account::hash_password(&password))
-        .await
-        .map_err(|e| HubError::Api(500, e.to_string()))?;
-    let (webid, pod) = match &hub.pods {
-        Some(provider) => match provider.create(username.as_str()).await {
-            Ok(created) => (
-                created.webid,
-                Some(PodLink {
-                    root: created.root,
-                    hosted: true,
-                }),
-            ),
-            Err(ProvisionError::Taken) => return Ok(refuse(&browser, AccountError::Taken)),
-            Err(e) => {
-                tracing::error!(error = %e, "pod provisioning failed");
-                return Err(HubError::Api(
-                    502,
-                    "the pod server could not create your pod; try again later".into(),
-                ));
-            }
-        },
-        None => (hub.url(&format!("/people/{}#me", username.as_str())), None),
-    };
-    let account = Account {
-        username: username.clone(),
-        password_hash,
-        webid,
-        pod,
-        created: hub.now(),
-    };
-    let created = hub
-        .store
-        .write(move |tx| {
-            if ACCOUNTS.get_tx(tx, account.username.as_str())?.is_some() {
-                return Ok(false);
-            }
-            ACCOUNTS.put(tx, account.username.as_str(), &account);
-            Ok::<_, op_store::StoreError>(true)
-        })
-        .await?;
-    if !created {
-        return Ok(refuse(&browser, AccountError::Taken));
-    }
+    let username = account.username;
     browser.log_in(&hub, username.as_str()).await?;
     let mut res = see_other(&after_login(form.next.as_deref()));
     browser.set_cookie(&hub, &mut res);
