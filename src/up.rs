@@ -59,15 +59,16 @@ pub async fn start(data: &Path, hub_listen: &str, pod_listen: &str) -> anyhow::R
     let hub = op_hub::start(hub_config, Clock::system())
         .await
         .context("cannot start the hub")?;
-    // Until pods follow the hub over HTTP, they trust its keys from a JWKS file written here.
-    let jwks_path = data.join("hub-jwks.json");
-    std::fs::write(&jwks_path, hub.hub.keys().jwks().to_string())?;
+    // The pod follows the hub over HTTP (discovery, keys, revocation feed) as a resource server.
+    let (client_id, client_secret) = resource_server_credentials(&hub.hub, data).await?;
     let pod_config = op_pod::config::RawConfig {
         data_dir: Some(data.join("pod")),
         admin_token: Some(pod_admin),
         trusted_issuer: vec![op_pod::config::RawIssuer {
             issuer: hub.issuer.clone(),
-            jwks_file: jwks_path,
+            jwks_file: None,
+            client_id: Some(client_id),
+            client_secret: Some(client_secret),
         }],
         ..Default::default()
     }
@@ -77,6 +78,43 @@ pub async fn start(data: &Path, hub_listen: &str, pod_listen: &str) -> anyhow::R
         .await
         .context("cannot start the pod server")?;
     Ok(Stack { hub, pod })
+}
+
+/// The pod server's client credentials at the hub: registered on first run, kept in
+/// `DATA/pod-hub-client.json` (mode 0600).
+async fn resource_server_credentials(
+    hub: &op_hub::state::Hub,
+    data: &Path,
+) -> anyhow::Result<(String, String)> {
+    let path = data.join("pod-hub-client.json");
+    if let Some(saved) = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        && let (Some(id), Some(secret)) =
+            (saved["client_id"].as_str(), saved["client_secret"].as_str())
+        && op_hub::client::CLIENTS.get(&hub.store, id)?.is_some()
+    {
+        return Ok((id.to_owned(), secret.to_owned()));
+    }
+    let new = op_hub::client::NewClient {
+        id: format!("pod-server-{:08x}", rand::random::<u32>()),
+        kind: op_hub::client::ClientKind::ResourceServer,
+        name: "Local pod server".into(),
+        homepage: None,
+        logo: None,
+        purpose: None,
+        redirect_uris: Vec::new(),
+        public: false,
+        jwks: None,
+        certified: true,
+    };
+    let (client, secret) = op_hub::http::admin::register(hub, new)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot register the pod server at the hub: {e}"))?;
+    let secret = secret.context("a confidential client has a secret")?;
+    let saved = serde_json::json!({ "client_id": client.id, "client_secret": secret });
+    write_private(&path, saved.to_string().as_bytes())?;
+    Ok((client.id.to_string(), secret))
 }
 
 /// Runs until Ctrl-C or SIGTERM, then stops both servers cleanly.

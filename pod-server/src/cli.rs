@@ -81,9 +81,17 @@ struct Settings {
     /// Admin API bearer token (at least 32 characters); the admin API is off without one.
     #[arg(long, env = "OP_POD_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
-    /// Trust an issuer's access tokens: ISSUER=JWKS_FILE (repeatable).
-    #[arg(long = "trust", value_name = "ISSUER=JWKS_FILE")]
+    /// Trust an issuer's access tokens: ISSUER (keys discovered over HTTP) or ISSUER=JWKS_FILE
+    /// (repeatable).
+    #[arg(long = "trust", value_name = "ISSUER[=JWKS_FILE]")]
     trust: Vec<String>,
+    /// This pod server's client id at the issuers given with --trust (a resource_server client),
+    /// for the revocation feed and introspection.
+    #[arg(long, env = "OP_POD_HUB_CLIENT_ID")]
+    hub_client_id: Option<String>,
+    /// Its client secret.
+    #[arg(long, env = "OP_POD_HUB_CLIENT_SECRET", hide_env_values = true)]
+    hub_client_secret: Option<String>,
 }
 
 impl Settings {
@@ -99,12 +107,15 @@ impl Settings {
         raw.single_pod = self.single_pod.or(raw.single_pod);
         raw.admin_token = self.admin_token.or(raw.admin_token);
         for t in self.trust {
-            let (issuer, file) = t
-                .split_once('=')
-                .ok_or_else(|| format!("--trust {t:?}: expected ISSUER=JWKS_FILE"))?;
+            let (issuer, file) = match t.split_once('=') {
+                Some((issuer, file)) => (issuer.to_owned(), Some(file.into())),
+                None => (t.clone(), None),
+            };
             raw.trusted_issuer.push(RawIssuer {
-                issuer: issuer.to_owned(),
-                jwks_file: file.into(),
+                issuer,
+                jwks_file: file,
+                client_id: self.hub_client_id.clone(),
+                client_secret: self.hub_client_secret.clone(),
             });
         }
         raw.validate()
@@ -198,7 +209,8 @@ async fn pod_command(action: PodAction) -> Result<(), String> {
         Some(u) => u.as_str().trim_end_matches('/').to_owned(),
         None => format!("http://{}", config.listen),
     };
-    let state = AppState::new(&config, store.clone(), base, Clock::system());
+    let state =
+        AppState::new(&config, store.clone(), base, Clock::system()).map_err(|e| e.to_string())?;
     let result = run_pod_op(&state, op).await;
     store.close();
     result

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use url::Url;
 
-use crate::auth::token::TrustedIssuer;
+use crate::auth::issuer::{Credentials, TrustedIssuer};
 use crate::pod::ops::Quota;
 use crate::store::BackendKind;
 
@@ -46,13 +46,21 @@ impl Limits {
 }
 
 /// One trusted issuer as written in the config file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIssuer {
-    /// The issuer identifier (`iss`).
+    /// The issuer identifier (`iss`): the hub's URL.
     pub issuer: String,
-    /// A JWKS file with the issuer's token-signing keys.
-    pub jwks_file: PathBuf,
+    /// A JWKS file with the issuer's keys; without it, keys are discovered over HTTP.
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// This pod server's client id at the hub (a `resource_server` client), for the
+    /// revocation feed and introspection.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Its client secret.
+    #[serde(default)]
+    pub client_secret: Option<String>,
 }
 
 /// The config file, as written (`config.example.toml` documents every key).
@@ -77,6 +85,8 @@ pub struct RawConfig {
     /// Issuers whose access tokens this pod accepts.
     #[serde(default)]
     pub trusted_issuer: Vec<RawIssuer>,
+    /// How long a dropped revocation feed is tolerated before tokens are introspected (seconds).
+    pub feed_grace_secs: Option<u64>,
 }
 
 /// Validated configuration.
@@ -96,8 +106,45 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Limits.
     pub limits: Limits,
-    /// Trusted token issuers with their keys.
-    pub trusted_issuers: Vec<TrustedIssuer>,
+    /// Trusted token issuers.
+    pub trusted_issuers: Vec<std::sync::Arc<TrustedIssuer>>,
+    /// Grace period for a dropped revocation feed, milliseconds.
+    pub feed_grace_ms: u64,
+}
+
+impl RawIssuer {
+    fn build(self) -> Result<TrustedIssuer, String> {
+        let name = &self.issuer;
+        let url = Url::parse(name).map_err(|e| format!("trusted_issuer {name:?}: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("trusted_issuer {name:?} must be an http(s) URL"));
+        }
+        let credentials = match (self.client_id, self.client_secret) {
+            (Some(client_id), Some(client_secret)) => Some(Credentials {
+                client_id,
+                client_secret,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(format!(
+                    "trusted_issuer {name}: client_id and client_secret go together"
+                ));
+            }
+        };
+        match self.jwks_file {
+            Some(file) => {
+                let text = std::fs::read_to_string(&file).map_err(|e| {
+                    format!("trusted_issuer {name}: cannot read {}: {e}", file.display())
+                })?;
+                let jwks: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                    format!("trusted_issuer {name}: {} is not JSON: {e}", file.display())
+                })?;
+                TrustedIssuer::from_jwks(name, &jwks, credentials)
+                    .map_err(|e| format!("trusted_issuer {name}: {e}"))
+            }
+            None => Ok(TrustedIssuer::discovered(name, credentials)),
+        }
+    }
 }
 
 impl RawConfig {
@@ -133,24 +180,7 @@ impl RawConfig {
         }
         let mut trusted_issuers = Vec::new();
         for raw in self.trusted_issuer {
-            let text = std::fs::read_to_string(&raw.jwks_file).map_err(|e| {
-                format!(
-                    "trusted_issuer {}: cannot read {}: {e}",
-                    raw.issuer,
-                    raw.jwks_file.display()
-                )
-            })?;
-            let jwks: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "trusted_issuer {}: {} is not JSON: {e}",
-                    raw.issuer,
-                    raw.jwks_file.display()
-                )
-            })?;
-            trusted_issuers.push(
-                TrustedIssuer::from_jwks(&raw.issuer, &jwks)
-                    .map_err(|e| format!("trusted_issuer {}: {e}", raw.issuer))?,
-            );
+            trusted_issuers.push(std::sync::Arc::new(raw.build()?));
         }
         Ok(Config {
             listen,
@@ -161,6 +191,7 @@ impl RawConfig {
             admin_token: self.admin_token,
             limits: self.limits,
             trusted_issuers,
+            feed_grace_ms: self.feed_grace_secs.unwrap_or(5) * 1000,
         })
     }
 }

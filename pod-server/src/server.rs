@@ -47,6 +47,7 @@ pub struct RunningPod {
     pub state: AppState,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    followers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningPod {
@@ -55,12 +56,18 @@ impl RunningPod {
     pub async fn stop(self) {
         self.handle.stop(true).await;
         let _ = self.task.await;
+        for f in &self.followers {
+            f.abort();
+        }
         self.state.store.close();
     }
 
     /// Waits until the server stops by itself (it does not, unless an error ends it).
     pub async fn wait(self) -> std::io::Result<()> {
         let result = self.task.await.unwrap_or(Ok(()));
+        for f in &self.followers {
+            f.abort();
+        }
         self.state.store.close();
         result
     }
@@ -104,7 +111,13 @@ pub async fn start_on(
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
         None => format!("http://{addr}"),
     };
-    let state = AppState::new(&config, store.clone(), base_url.clone(), clock);
+    let state = AppState::new(&config, store.clone(), base_url.clone(), clock.clone()).map_err(
+        |source| StartError::Storage {
+            dir: config.data_dir.display().to_string(),
+            source,
+        },
+    )?;
+    let followers = crate::auth::spawn_followers(&state);
     if let Some(pod) = &config.single_pod
         && ops::pod_record(&store, pod).map_err(pods_err)?.is_none()
     {
@@ -134,5 +147,6 @@ pub async fn start_on(
         state,
         handle,
         task,
+        followers,
     })
 }

@@ -131,7 +131,8 @@ impl PodServer {
             limits: options.limits,
             trusted_issuer: vec![RawIssuer {
                 issuer: issuer.iss.clone(),
-                jwks_file: issuer.jwks_path.clone(),
+                jwks_file: Some(issuer.jwks_path.clone()),
+                ..RawIssuer::default()
             }],
             ..RawConfig::default()
         };

@@ -18,6 +18,7 @@ pub fn document(hub: &Hub) -> serde_json::Value {
         "revocation_endpoint": hub.url(routes::HUB_REVOKE),
         "introspection_endpoint": hub.url(routes::HUB_INTROSPECT),
         "revocation_feed_endpoint": hub.url(routes::HUB_REVOCATIONS),
+        "revocation_feed_stream_endpoint": hub.url(routes::HUB_REVOCATIONS_STREAM),
         "scopes_supported": Scope::ALL.map(|s| s.as_str()),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -1,16 +1,24 @@
 //! The access policy: which modes an identity has on a path of a pod.
 //!
-//! * The owner — a token whose WebID (or subject) is the pod's owner *and* whose scope includes
+//! * The owner — a token whose WebID (or subject) is the pod's owner **and** whose scope includes
 //!   `pod:owner` — may do everything. A worker's token without `pod:owner` gets no owner rights.
 //! * Everyone may read the WebID profile document.
-//! * A platform's token with `gig:write` may read and write inside `/gigs/{its client id}/` only.
-//! * Nothing else is allowed (matcher read access arrives with the hub's grants).
+//! * A platform (`gig:write`) may read and write inside `/gigs/{its client id}/` only.
+//! * A matcher (`gig:read`, `gig:read:summary`) may read what its grant's `gig_data`
+//!   authorization details name for this pod: each named platform's folder (`full`) or only its
+//!   `summary` resource (`summary`); with no platform named, every platform. `gig:read:summary`
+//!   caps every detail at `summary`. Expired details give nothing.
+//! * Nothing else is allowed.
 
+use op_protocol::authorization::{Action, GigData, Level};
 use op_protocol::path::ResourcePath;
 use op_protocol::routes::{POD_GIGS, POD_PROFILE_CARD};
 use op_protocol::scope::Scope;
 
 use super::token::Verified;
+
+/// The name of each platform's track-record summary inside its folder.
+pub const SUMMARY: &str = "summary";
 
 /// Access modes, as in Web Access Control.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,15 +46,12 @@ impl Modes {
         append: false,
         control: false,
     };
-
-    fn union(self, o: Modes) -> Modes {
-        Modes {
-            read: self.read || o.read,
-            write: self.write || o.write,
-            append: self.append || o.append,
-            control: self.control || o.control,
-        }
-    }
+    const READ_WRITE: Modes = Modes {
+        read: true,
+        write: true,
+        append: true,
+        control: false,
+    };
 
     /// The `WAC-Allow` list form: `read write append control`.
     pub fn wac_list(self) -> String {
@@ -86,6 +91,17 @@ impl Identity {
     }
 }
 
+/// The pod a request is about.
+#[derive(Debug, Clone, Copy)]
+pub struct PodContext<'a> {
+    /// The owner's WebID.
+    pub owner: &'a str,
+    /// The pod's root URL.
+    pub root: &'a str,
+    /// Now, Unix seconds.
+    pub now: u64,
+}
+
 /// The modes anyone has on `path`.
 pub fn public_modes(path: &ResourcePath) -> Modes {
     if path.key() == POD_PROFILE_CARD {
@@ -95,27 +111,68 @@ pub fn public_modes(path: &ResourcePath) -> Modes {
     }
 }
 
-/// The modes `identity` has on `path` of the pod owned by the WebID `owner`.
-pub fn modes(identity: &Identity, owner: &str, path: &ResourcePath) -> Modes {
+fn gigs() -> ResourcePath {
+    ResourcePath::parse(&format!("/{POD_GIGS}")).expect("the gigs path is valid")
+}
+
+/// The modes `identity` has on `path`.
+pub fn modes(identity: &Identity, pod: PodContext<'_>, path: &ResourcePath) -> Modes {
     let public = public_modes(path);
     let Identity::Token(v) = identity else {
         return public;
     };
-    if identity.is_owner(owner) {
+    if identity.is_owner(pod.owner) {
         return Modes::ALL;
     }
-    let mut granted = public;
     if v.scopes.contains(Scope::GigWrite)
-        && let Ok(own) = ResourcePath::parse(&format!("/{POD_GIGS}"))
-            .and_then(|g| g.child(&v.claims.client_id, true))
+        && let Ok(own) = gigs().child(&v.claims.client_id, true)
         && path.starts_with(&own)
     {
-        granted = granted.union(Modes {
-            read: true,
-            write: true,
-            append: true,
-            control: false,
-        });
+        return Modes::READ_WRITE;
     }
-    granted
+    let reader = v.scopes.contains(Scope::GigRead) || v.scopes.contains(Scope::GigReadSummary);
+    if reader && matcher_may_read(v, pod, path) {
+        return Modes::READ;
+    }
+    public
+}
+
+fn matcher_may_read(v: &Verified, pod: PodContext<'_>, path: &ResourcePath) -> bool {
+    let summary_only = !v.scopes.contains(Scope::GigRead);
+    v.claims
+        .authorization_details
+        .iter()
+        .filter_map(|d| serde_json::from_value::<GigData>(d.clone()).ok())
+        .filter(|d| d.actions.contains(&Action::Read))
+        .filter(|d| d.locations.is_empty() || d.locations.iter().any(|l| l == pod.root))
+        .filter(|d| d.expires_at().is_none_or(|e| pod.now < e))
+        .any(|d| {
+            let level = if summary_only {
+                Level::Summary
+            } else {
+                d.level
+            };
+            detail_allows(&d, level, path)
+        })
+}
+
+fn detail_allows(d: &GigData, level: Level, path: &ResourcePath) -> bool {
+    let gigs = gigs();
+    // `/gigs/{platform}/...`: which platform's folder, and what inside it.
+    let segments = path.segments();
+    if *path == gigs {
+        // Listing the platforms is allowed when every platform was granted.
+        return d.platforms.is_empty();
+    }
+    if !path.starts_with(&gigs) || segments.len() < 2 {
+        return false;
+    }
+    let platform = &segments[1];
+    if !d.platforms.is_empty() && !d.platforms.contains(platform) {
+        return false;
+    }
+    match level {
+        Level::Full => true,
+        Level::Summary => segments.len() == 3 && segments[2] == SUMMARY && !path.is_container(),
+    }
 }

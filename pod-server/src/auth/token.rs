@@ -1,28 +1,37 @@
 //! Access token verification against the issuers this pod trusts.
 //!
-//! Each trusted issuer comes with its JWKS (Ed25519 `OKP` keys). A token is accepted only if it is
-//! an RFC 9068 access token (`typ: at+jwt`) signed with EdDSA by a key of the issuer its `iss`
-//! names, for this pod (`aud`), and within its validity window (checked with the injected clock).
-//! Tokens bound to a DPoP key (`cnf`) are refused until proof checking lands: accepting them
-//! without their proof would turn a stolen token into access.
+//! A token is accepted only if it is an RFC 9068 access token (`typ: at+jwt`) signed with EdDSA
+//! by a current key of the issuer its `iss` names, for this pod (`aud`), within its validity
+//! window (checked with the injected clock), and not issued under a revoked grant. Tokens bound
+//! to a DPoP key (`cnf`) must come with a valid proof (see `super::dpop`).
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, Validation};
 use op_protocol::clock::Clock;
 use op_protocol::scope::ScopeSet;
 use op_protocol::token::{ACCESS_TOKEN_TYP, AccessClaims};
+use op_store::Store;
 use thiserror::Error;
+
+use super::issuer::TrustedIssuer;
+use super::revocation::{IntrospectionCache, Revocations};
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
 
-/// Why a token was refused; becomes `401` with `WWW-Authenticate: Bearer error="invalid_token"`.
+/// Why a token was refused.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[error("{0}")]
-pub struct TokenError(pub String);
+pub enum TokenError {
+    /// The token is not acceptable: 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
+    #[error("{0}")]
+    Invalid(String),
+    /// Its status cannot be checked right now (hub out of reach past the grace period): 503.
+    #[error("{0}")]
+    Unavailable(String),
+}
 
 /// A verified caller.
 #[derive(Debug, Clone)]
@@ -33,81 +42,64 @@ pub struct Verified {
     pub scopes: ScopeSet,
 }
 
-/// One trusted issuer and its public keys, by key id.
-#[derive(Debug, Clone)]
-pub struct TrustedIssuer {
-    /// The issuer identifier, exactly as it appears in `iss`.
-    pub issuer: String,
-    keys: HashMap<String, KeyEntry>,
-}
-
-#[derive(Clone)]
-struct KeyEntry(DecodingKey);
-
-impl std::fmt::Debug for KeyEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DecodingKey")
-    }
-}
-
-impl TrustedIssuer {
-    /// Builds a trusted issuer from a JWKS document (`{"keys": [...]}`); only Ed25519 keys count.
-    pub fn from_jwks(issuer: &str, jwks: &serde_json::Value) -> Result<Self, String> {
-        let keys = jwks
-            .get("keys")
-            .and_then(|k| k.as_array())
-            .ok_or("the JWKS has no \"keys\" array")?;
-        let mut map = HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            let field = |name: &str| key.get(name).and_then(|v| v.as_str());
-            if field("kty") != Some("OKP") || field("crv") != Some("Ed25519") {
-                continue;
-            }
-            let x = field("x").ok_or_else(|| format!("key {i} has no \"x\""))?;
-            let decoding = DecodingKey::from_ed_components(x)
-                .map_err(|e| format!("key {i} is not a valid Ed25519 key: {e}"))?;
-            let kid = field("kid").unwrap_or("").to_owned();
-            map.insert(kid, KeyEntry(decoding));
-        }
-        if map.is_empty() {
-            return Err(format!("the JWKS for {issuer} has no Ed25519 keys"));
-        }
-        Ok(TrustedIssuer {
-            issuer: issuer.to_owned(),
-            keys: map,
-        })
-    }
-}
-
 /// Verifies access tokens for one pod server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Verifier {
-    issuers: Vec<TrustedIssuer>,
+    issuers: Vec<Arc<TrustedIssuer>>,
+    revocations: Arc<Revocations>,
+    introspection: Arc<IntrospectionCache>,
+    http: reqwest::Client,
+    store: Store,
+    grace_ms: u64,
 }
 
 impl Verifier {
-    /// A verifier trusting `issuers`.
-    pub fn new(issuers: Vec<TrustedIssuer>) -> Self {
-        Verifier { issuers }
+    /// A verifier trusting `issuers`; `grace_ms` is how long a dropped revocation feed is
+    /// tolerated before tokens are checked by introspection.
+    pub fn new(
+        issuers: Vec<Arc<TrustedIssuer>>,
+        revocations: Arc<Revocations>,
+        http: reqwest::Client,
+        store: Store,
+        grace_ms: u64,
+    ) -> Self {
+        Verifier {
+            issuers,
+            revocations,
+            introspection: Arc::default(),
+            http,
+            store,
+            grace_ms,
+        }
     }
 
-    /// The trusted issuer identifiers.
-    pub fn issuers(&self) -> impl Iterator<Item = &str> {
-        self.issuers.iter().map(|i| i.issuer.as_str())
+    /// The trusted issuers.
+    pub fn issuers(&self) -> &[Arc<TrustedIssuer>] {
+        &self.issuers
+    }
+
+    /// The HTTP client for talking to issuers.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The revoked-grant set.
+    pub fn revocations(&self) -> &Arc<Revocations> {
+        &self.revocations
     }
 
     /// Verifies `token` for the pod whose root URL is `audience`.
-    pub fn verify(
+    pub async fn verify(
         &self,
         token: &str,
         audience: &str,
         clock: &Clock,
     ) -> Result<Verified, TokenError> {
-        let bad = |m: &str| TokenError(m.to_owned());
+        let bad = |m: &str| TokenError::Invalid(m.to_owned());
         let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| TokenError(format!("the token is not a well-formed JWT: {e}")))?;
+            .map_err(|e| TokenError::Invalid(format!("the token is not a well-formed JWT: {e}")))?;
         if header.alg != Algorithm::EdDSA {
-            return Err(TokenError(format!(
+            return Err(TokenError::Invalid(format!(
                 "tokens must be signed with EdDSA, not {:?}",
                 header.alg
             )));
@@ -123,13 +115,26 @@ impl Verifier {
             .issuers
             .iter()
             .find(|i| i.issuer == iss)
-            .ok_or_else(|| TokenError(format!("issuer {iss} is not trusted by this pod")))?;
-        let key = match &header.kid {
-            Some(kid) => issuer.keys.get(kid),
-            None if issuer.keys.len() == 1 => issuer.keys.values().next(),
-            None => None,
-        }
-        .ok_or_else(|| bad("the token's signing key (kid) is not among the issuer's keys"))?;
+            .ok_or_else(|| {
+                TokenError::Invalid(format!("issuer {iss} is not trusted by this pod"))
+            })?;
+        let key = match issuer.key(header.kid.as_deref()) {
+            Some(k) => k,
+            // An unknown key id may be a key the hub just rotated in: fetch its keys once.
+            None if issuer
+                .refresh(&self.http, &self.store, clock.now_secs())
+                .await =>
+            {
+                issuer.key(header.kid.as_deref()).ok_or_else(|| {
+                    bad("the token's signing key (kid) is not among the issuer's keys")
+                })?
+            }
+            None => {
+                return Err(bad(
+                    "the token's signing key (kid) is not among the issuer's keys",
+                ));
+            }
+        };
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[&issuer.issuer]);
         validation.set_audience(&[audience]);
@@ -137,10 +142,10 @@ impl Verifier {
         // Expiry is checked below with the injected clock, not the system time.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        let data =
-            jsonwebtoken::decode::<AccessClaims>(token, &key.0, &validation).map_err(|e| {
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
+            .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
-                TokenError(match e.kind() {
+                TokenError::Invalid(match e.kind() {
                     K::InvalidSignature => "the token's signature is invalid".into(),
                     K::InvalidAudience => {
                         format!("the token is for another resource server, not {audience}")
@@ -148,8 +153,8 @@ impl Verifier {
                     K::InvalidIssuer => "the token's issuer does not match".into(),
                     _ => format!("the token was refused: {e}"),
                 })
-            })?;
-        let claims = data.claims;
+            })?
+            .claims;
         let now = clock.now_secs();
         if claims.exp + LEEWAY_SECS < now {
             return Err(bad("the token has expired"));
@@ -162,8 +167,48 @@ impl Verifier {
                 "DPoP-bound tokens (cnf) are not accepted by this pod server yet; request an unbound token",
             ));
         }
-        let scopes = ScopeSet::parse(&claims.scope).map_err(|e| TokenError(e.to_string()))?;
+        self.check_not_revoked(issuer, token, &claims, clock)
+            .await?;
+        let scopes =
+            ScopeSet::parse(&claims.scope).map_err(|e| TokenError::Invalid(e.to_string()))?;
         Ok(Verified { claims, scopes })
+    }
+
+    async fn check_not_revoked(
+        &self,
+        issuer: &TrustedIssuer,
+        token: &str,
+        claims: &AccessClaims,
+        clock: &Clock,
+    ) -> Result<(), TokenError> {
+        if let Some(grant) = &claims.grant_id
+            && self.revocations.is_revoked(&issuer.issuer, grant)
+        {
+            return Err(TokenError::Invalid(
+                "the grant behind this token has been revoked".into(),
+            ));
+        }
+        // Static issuers (a JWKS file, no credentials) have no feed to follow.
+        if issuer.credentials.is_none() {
+            return Ok(());
+        }
+        let now_ms = clock.now_millis();
+        if issuer.feed.fresh(now_ms, self.grace_ms) {
+            return Ok(());
+        }
+        match self
+            .introspection
+            .active(issuer, &self.http, token, &claims.jti, now_ms)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(TokenError::Invalid(
+                "the issuer reports this token inactive (revoked or expired)".into(),
+            )),
+            Err(e) => Err(TokenError::Unavailable(format!(
+                "the token's revocation status cannot be checked: the hub's revocation feed and introspection are out of reach ({e}); retry shortly"
+            ))),
+        }
     }
 }
 

@@ -72,6 +72,7 @@ impl ResponseError for HttpError {
                 PodError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             HttpError::Path(_) | HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::InvalidToken(TokenError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Unauthenticated(_) | HttpError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -97,8 +98,11 @@ impl ResponseError for HttpError {
                     format!("Bearer realm=\"{REALM}\""),
                 ));
             }
+            HttpError::InvalidToken(TokenError::Unavailable(_)) => {
+                res.insert_header((header::RETRY_AFTER, "2"));
+            }
             HttpError::InvalidToken(e) => {
-                let description = e.0.replace(['"', '\\'], "'");
+                let description = e.to_string().replace(['"', '\\'], "'");
                 let value = format!(
                     "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""
                 );

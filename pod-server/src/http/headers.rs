@@ -144,7 +144,7 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, HttpError> {
         .split('&')
         .any(|p| p.starts_with("access_token="))
     {
-        return Err(HttpError::InvalidToken(crate::auth::token::TokenError(
+        return Err(HttpError::InvalidToken(crate::auth::token::TokenError::Invalid(
             "tokens in URLs are refused (they leak into logs); send them in the Authorization header".into(),
         )));
     }
@@ -155,12 +155,17 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, HttpError> {
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     match scheme.to_ascii_lowercase().as_str() {
         "bearer" if !token.trim().is_empty() => Ok(Some(token.trim().to_owned())),
-        "dpop" => Err(HttpError::InvalidToken(crate::auth::token::TokenError(
-            "DPoP-bound tokens are not accepted by this pod server yet; use a Bearer token".into(),
-        ))),
-        _ => Err(HttpError::InvalidToken(crate::auth::token::TokenError(
-            "the Authorization header must be 'Bearer <access token>'".into(),
-        ))),
+        "dpop" => Err(HttpError::InvalidToken(
+            crate::auth::token::TokenError::Invalid(
+                "DPoP-bound tokens are not accepted by this pod server yet; use a Bearer token"
+                    .into(),
+            ),
+        )),
+        _ => Err(HttpError::InvalidToken(
+            crate::auth::token::TokenError::Invalid(
+                "the Authorization header must be 'Bearer <access token>'".into(),
+            ),
+        )),
     }
 }
 

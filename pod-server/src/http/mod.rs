@@ -41,16 +41,38 @@ pub struct AppState {
 
 impl AppState {
     /// Assembles the state from validated config, an open store and the public base URL.
-    pub fn new(config: &crate::config::Config, store: Store, base: String, clock: Clock) -> Self {
-        AppState {
+    /// Loads what earlier runs learnt (revoked grants, issuers' keys) from the store.
+    pub fn new(
+        config: &crate::config::Config,
+        store: Store,
+        base: String,
+        clock: Clock,
+    ) -> Result<Self, op_store::StoreError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .expect("an HTTP client with the ring provider");
+        for issuer in &config.trusted_issuers {
+            issuer.load_cache(&store)?;
+        }
+        let revocations = std::sync::Arc::new(crate::auth::revocation::Revocations::load(&store)?);
+        let verifier = Verifier::new(
+            config.trusted_issuers.clone(),
+            revocations,
+            http,
+            store.clone(),
+            config.feed_grace_ms,
+        );
+        Ok(AppState {
             store,
             base,
             single_pod: config.single_pod.clone(),
-            verifier: Verifier::new(config.trusted_issuers.clone()),
+            verifier,
             clock,
             limits: config.limits,
             admin_token: config.admin_token.clone(),
-        }
+        })
     }
 
     /// The absolute URL of a pod's storage root, with a trailing slash.
@@ -87,7 +109,12 @@ impl AppState {
             Url::parse(owner)
                 .map_err(|e| HttpError::BadRequest(format!("owner {owner:?} is not a URL: {e}")))?;
         }
-        let issuers: Vec<String> = self.verifier.issuers().map(str::to_owned).collect();
+        let issuers: Vec<String> = self
+            .verifier
+            .issuers()
+            .iter()
+            .map(|i| i.issuer.clone())
+            .collect();
         let new = ops::NewPod {
             profile_turtle: crate::pod::profile::turtle(&issuers),
             name,

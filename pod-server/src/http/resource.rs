@@ -1,7 +1,7 @@
 //! The resource handler: GET, HEAD, PUT, POST, PATCH, DELETE and OPTIONS on anything in a pod.
 
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use futures_util::StreamExt;
 use op_protocol::media::{N3, RdfFormat};
 use op_protocol::path::{PodName, ResourcePath};
@@ -17,37 +17,142 @@ use crate::pod::ops::{self, Content, Written};
 use crate::pod::patch::N3Patch;
 use crate::pod::rdf;
 
-/// Entry point for every request under a pod.
+/// Entry point for every request under a pod: answers, then logs the request unless the owner made it.
 pub async fn handle(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    let (pod, path) = state.resolve(req.uri().path())?;
-    if req.method() == Method::OPTIONS {
-        return Ok(options(&req, &path));
+) -> HttpResponse {
+    let (pod, path) = match state.resolve(req.uri().path()) {
+        Ok(target) => target,
+        Err(e) => return e.error_response(),
+    };
+    let mut identity = Identity::Anonymous;
+    let mut owner = false;
+    let result = answer(&req, payload, &state, &pod, path, &mut identity, &mut owner).await;
+    let response = result.unwrap_or_else(|e| e.error_response());
+    if !owner && req.method() != Method::OPTIONS {
+        let event = access_event(&req, &state, &identity, response.status().as_u16());
+        if let Err(e) = crate::pod::log::record(&state.store, &pod, event).await {
+            tracing::error!(error = %e, "cannot write the access log");
+        }
     }
-    let record = ops::active_pod(&state.store, &pod)?;
-    let identity = identify(&req, &state, &pod)?;
-    let modes = policy::modes(&identity, &state.owner_webid(&pod, &record), &path);
+    response
+}
+
+fn access_event(
+    req: &HttpRequest,
+    state: &AppState,
+    identity: &Identity,
+    status: u16,
+) -> crate::pod::log::AccessEvent {
+    let (agent, client_id, grant_id) = match identity {
+        Identity::Anonymous => ("anonymous".to_owned(), None, None),
+        Identity::Token(v) => (
+            v.claims
+                .webid
+                .clone()
+                .unwrap_or_else(|| v.claims.sub.clone()),
+            Some(v.claims.client_id.clone()),
+            v.claims.grant_id.clone(),
+        ),
+    };
+    crate::pod::log::AccessEvent {
+        at: state.clock.now_millis(),
+        agent,
+        client_id,
+        grant_id,
+        method: req.method().to_string(),
+        path: req.uri().path().to_owned(),
+        status,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    pod: &PodName,
+    path: ResourcePath,
+    identity: &mut Identity,
+    owner: &mut bool,
+) -> Result<HttpResponse, HttpError> {
+    if req.method() == Method::OPTIONS {
+        return Ok(options(req, &path));
+    }
+    let record = ops::active_pod(&state.store, pod)?;
+    *identity = identify(req, state, pod).await?;
+    let owner_webid = state.owner_webid(pod, &record);
+    *owner = identity.is_owner(&owner_webid);
+    let root = state.pod_root(pod);
+    let context = policy::PodContext {
+        owner: &owner_webid,
+        root: &root,
+        now: state.clock.now_secs(),
+    };
+    let modes = policy::modes(identity, context, &path);
+    if path
+        .segments()
+        .first()
+        .is_some_and(|s| s == crate::pod::log::LOG_SEGMENT)
+    {
+        return access_log(req, state, pod, &path, *owner, identity);
+    }
     let target = Target {
-        state: &state,
-        req: &req,
-        pod,
+        state,
+        req,
+        pod: pod.clone(),
         path,
         modes,
     };
     match *req.method() {
-        Method::GET | Method::HEAD => target.require(Need::Read, &identity)?.get().await,
-        Method::PUT => target.require(Need::Write, &identity)?.put(payload).await,
-        Method::POST => target.require(Need::Append, &identity)?.post(payload).await,
-        Method::PATCH => target.require(Need::Write, &identity)?.patch(payload).await,
-        Method::DELETE => target.require(Need::Write, &identity)?.delete().await,
+        Method::GET | Method::HEAD => target.require(Need::Read, identity)?.get().await,
+        Method::PUT => target.require(Need::Write, identity)?.put(payload).await,
+        Method::POST => target.require(Need::Append, identity)?.post(payload).await,
+        Method::PATCH => target.require(Need::Write, identity)?.patch(payload).await,
+        Method::DELETE => target.require(Need::Write, identity)?.delete().await,
         _ => Err(HttpError::MethodNotAllowed {
             message: format!("{} is not supported", req.method()),
             allow: ALLOW_DOCUMENT,
         }),
     }
+}
+
+/// `GET /{pod}/log/`: the owner's view of who accessed the pod (latest 500 events, as Turtle).
+fn access_log(
+    req: &HttpRequest,
+    state: &AppState,
+    pod: &PodName,
+    path: &ResourcePath,
+    owner: bool,
+    identity: &Identity,
+) -> Result<HttpResponse, HttpError> {
+    if !owner {
+        return Err(match identity {
+            Identity::Anonymous => {
+                HttpError::Unauthenticated("the access log is for the pod's owner only".into())
+            }
+            Identity::Token(_) => {
+                HttpError::Forbidden("the access log is for the pod's owner only".into())
+            }
+        });
+    }
+    if !(path.is_container() && path.segments().len() == 1) {
+        return Err(PodError::NotFound(path.to_string()).into());
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return Err(HttpError::MethodNotAllowed {
+            message: "the access log is written by the server only".into(),
+            allow: "OPTIONS, HEAD, GET",
+        });
+    }
+    let events = crate::pod::log::recent(&state.store, pod, 500).map_err(PodError::from)?;
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, "text/turtle"))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    headers::cors(req, &mut res);
+    Ok(res.body(crate::pod::log::turtle(&events)))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -65,13 +170,18 @@ struct Target<'a> {
     modes: Modes,
 }
 
-fn identify(req: &HttpRequest, state: &AppState, pod: &PodName) -> Result<Identity, HttpError> {
+async fn identify(
+    req: &HttpRequest,
+    state: &AppState,
+    pod: &PodName,
+) -> Result<Identity, HttpError> {
     match headers::bearer_token(req)? {
         None => Ok(Identity::Anonymous),
         Some(token) => {
             let verified = state
                 .verifier
-                .verify(&token, &state.pod_root(pod), &state.clock)?;
+                .verify(&token, &state.pod_root(pod), &state.clock)
+                .await?;
             Ok(Identity::Token(Box::new(verified)))
         }
     }
