@@ -38,7 +38,7 @@ async fn openidconnect_completes_discovery_code_pkce_token_userinfo_and_refresh(
     )
     .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let pod_root = stack.pod.root("alice");
+    let pod_root = stack.pod_root("alice");
     let (url, state, nonce) = client
         .authorize_url(
             AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
@@ -167,7 +167,7 @@ impl Request {
             ("state", "s1"),
             ("code_challenge", challenge.as_str()),
             ("code_challenge_method", "S256"),
-            ("resource", &stack.pod.root("alice")),
+            ("resource", &stack.pod_root("alice")),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .to_vec();
@@ -302,7 +302,7 @@ async fn malformed_requests_go_back_to_the_client_with_the_error_state_and_iss()
         assert_eq!(q["iss"], stack.issuer);
     }
     // The resource must be the logged-in worker's own pod.
-    let other = Request::new(&stack).set("resource", Some(&stack.pod.root("bob")));
+    let other = Request::new(&stack).set("resource", Some(&stack.pod_root("bob")));
     let q = browser
         .authorize(&stack.issuer, &other.url(&stack.issuer), "allow")
         .await;

@@ -6,7 +6,7 @@ use op_hub::RunningHub;
 use op_hub::config::{RawConfig as HubConfig, RawPodProvider};
 use op_protocol::clock::Clock;
 
-use crate::harness::{ADMIN_TOKEN, PodOptions, PodServer, client};
+use crate::harness::{ADMIN_TOKEN, client};
 
 /// The hub's admin token in tests.
 pub const HUB_ADMIN: &str = "hub-admin-token-0123456789abcdefghijkl";
@@ -20,11 +20,17 @@ pub struct Registered {
     pub secret: Option<String>,
 }
 
-/// A hub with a pod provider, and the usual clients registered.
+/// A hub and a pod server linked as in production: the hub provisions pods on the pod server,
+/// and the pod follows the hub over HTTP (discovery, keys, revocation feed) as a resource server.
 pub struct Stack {
-    pub pod: PodServer,
+    pub dir: tempfile::TempDir,
     pub hub: Option<RunningHub>,
+    pub pod: Option<op_pod::RunningPod>,
     pub issuer: String,
+    pub pod_base: String,
+    hub_addr: std::net::SocketAddr,
+    pod_addr: std::net::SocketAddr,
+    storage: op_store::BackendKind,
     pub http: reqwest::Client,
     pub clock: Clock,
     pub platform: Registered,
@@ -34,66 +40,102 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Starts a pod server and a hub (both in memory) on port 0; the hub's clock is manual.
+    /// Both servers in memory, on port 0; the hub's clock is manual.
     pub async fn start() -> Stack {
-        let pod = PodServer::start(PodOptions {
-            create_alice: false,
-            ..PodOptions::default()
-        })
-        .await;
+        Self::with_storage(op_store::BackendKind::Memory).await
+    }
+
+    /// Both servers on the given storage engine.
+    pub async fn with_storage(storage: op_store::BackendKind) -> Stack {
+        let dir = tempfile::tempdir().unwrap();
         let clock = Clock::manual(Clock::system().now_secs());
-        let config = HubConfig {
-            listen: Some("127.0.0.1:0".into()),
-            data_dir: Some(pod.dir.path().join("hub")),
-            storage: Some(op_store::BackendKind::Memory),
-            admin_token: Some(HUB_ADMIN.into()),
-            pod_provider: Some(RawPodProvider {
-                url: pod.base.clone(),
-                admin_token: ADMIN_TOKEN.into(),
-            }),
-            ..HubConfig::default()
-        };
-        let hub = op_hub::start(config.validate().unwrap(), clock.clone())
-            .await
-            .unwrap();
-        let issuer = hub.issuer.clone();
+        let pod_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let pod_addr = pod_listener.local_addr().unwrap();
+        let pod_base = format!("http://{pod_addr}");
+        let hub = Self::hub_on(dir.path(), "127.0.0.1:0", storage, &pod_base, clock.clone()).await;
         let mut stack = Stack {
-            pod,
+            issuer: hub.issuer.clone(),
+            hub_addr: hub.addr,
             hub: Some(hub),
-            issuer,
+            pod: None,
+            pod_base,
+            pod_addr,
+            storage,
+            dir,
             http: client(),
             clock,
-            platform: Registered {
-                id: String::new(),
-                secret: None,
-            },
-            matcher: Registered {
-                id: String::new(),
-                secret: None,
-            },
-            app: Registered {
-                id: String::new(),
-                secret: None,
-            },
-            resource_server: Registered {
-                id: String::new(),
-                secret: None,
-            },
+            platform: Registered { id: String::new(), secret: None },
+            matcher: Registered { id: String::new(), secret: None },
+            app: Registered { id: String::new(), secret: None },
+            resource_server: Registered { id: String::new(), secret: None },
         };
         stack.platform = stack.register("acme", "platform", false).await;
         stack.matcher = stack.register("jobmatch", "matcher", false).await;
         stack.app = stack.register("my-pod-app", "worker_app", true).await;
         stack.resource_server = stack.register("pod-server", "resource_server", false).await;
+        stack.pod = Some(stack.pod_on(pod_listener).await);
         stack
+    }
+
+    async fn hub_on(dir: &std::path::Path, listen: &str, storage: op_store::BackendKind, pod_base: &str, clock: Clock) -> RunningHub {
+        let config = HubConfig {
+            listen: Some(listen.into()),
+            data_dir: Some(dir.join("hub")),
+            storage: Some(storage),
+            admin_token: Some(HUB_ADMIN.into()),
+            pod_provider: Some(RawPodProvider { url: pod_base.to_owned(), admin_token: ADMIN_TOKEN.into() }),
+            ..HubConfig::default()
+        };
+        op_hub::start(config.validate().unwrap(), clock).await.unwrap()
+    }
+
+    async fn pod_on(&self, listener: std::net::TcpListener) -> op_pod::RunningPod {
+        let config = op_pod::config::RawConfig {
+            data_dir: Some(self.dir.path().join("pod")),
+            storage: Some(self.storage),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            feed_grace_secs: Some(1),
+            trusted_issuer: vec![op_pod::config::RawIssuer {
+                issuer: self.issuer.clone(),
+                jwks_file: None,
+                client_id: Some(self.resource_server.id.clone()),
+                client_secret: self.resource_server.secret.clone(),
+            }],
+            ..op_pod::config::RawConfig::default()
+        };
+        op_pod::start_on(config.validate().unwrap(), listener, Clock::system()).await.unwrap()
+    }
+
+    /// Stops the hub (its address stays reserved for [`Stack::start_hub`]).
+    pub async fn stop_hub(&mut self) {
+        if let Some(h) = self.hub.take() {
+            h.stop().await;
+        }
+    }
+
+    /// Starts the hub again on the same address and data.
+    pub async fn start_hub(&mut self) {
+        let hub = Self::hub_on(self.dir.path(), &self.hub_addr.to_string(), self.storage, &self.pod_base, self.clock.clone()).await;
+        self.hub = Some(hub);
+    }
+
+    /// Restarts the pod server on the same address and data.
+    pub async fn restart_pod(&mut self) {
+        if let Some(p) = self.pod.take() {
+            p.stop().await;
+        }
+        let listener = std::net::TcpListener::bind(self.pod_addr).unwrap();
+        self.pod = Some(self.pod_on(listener).await);
+    }
+
+    /// The root URL of a pod.
+    pub fn pod_root(&self, name: &str) -> String {
+        format!("{}/{name}/", self.pod_base)
     }
 
     /// Registers a client through the admin API.
     pub async fn register(&self, id: &str, kind: &str, public: bool) -> Registered {
-        let redirects: Vec<&str> = if kind == "resource_server" {
-            vec![]
-        } else {
-            vec![REDIRECT]
-        };
+        let redirects: Vec<&str> = if kind == "resource_server" { vec![] } else { vec![REDIRECT] };
         let res = self
             .http
             .post(format!("{}/admin/clients", self.issuer))
@@ -107,18 +149,15 @@ impl Stack {
             .unwrap();
         assert_eq!(res.status(), 201);
         let body: serde_json::Value = res.json().await.unwrap();
-        Registered {
-            id: id.to_owned(),
-            secret: body["client_secret"].as_str().map(str::to_owned),
-        }
+        Registered { id: id.to_owned(), secret: body["client_secret"].as_str().map(str::to_owned) }
     }
 
     /// Stops both servers.
     pub async fn stop(mut self) {
-        if let Some(h) = self.hub.take() {
-            h.stop().await;
+        self.stop_hub().await;
+        if let Some(p) = self.pod.take() {
+            p.stop().await;
         }
-        self.pod.stop().await;
     }
 }
 
