@@ -7,8 +7,10 @@
 
 pub mod clock;
 pub mod contexts;
+pub mod datetime;
 pub mod media;
 pub mod path;
+pub mod proof;
 pub mod routes;
 pub mod scope;
 pub mod token;
