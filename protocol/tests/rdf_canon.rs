@@ -49,7 +49,9 @@ fn run(entry: &serde_json::Value) -> Result<(), String> {
             result.map_err(|e| e.to_string())?;
             let got = String::from_utf8(out).map_err(|e| e.to_string())?;
             let want = read(field("result"));
-            (got == want).then_some(()).ok_or(format!("got\n{got}\nwant\n{want}"))
+            (got == want)
+                .then_some(())
+                .ok_or(format!("got\n{got}\nwant\n{want}"))
         }
         "rdfc:RDFC10MapTest" => {
             let (_, map) = if sha384 {
@@ -64,7 +66,9 @@ fn run(entry: &serde_json::Value) -> Result<(), String> {
                 .collect();
             let want: BTreeMap<String, String> =
                 serde_json::from_str(&read(field("result"))).map_err(|e| e.to_string())?;
-            (got == want).then_some(()).ok_or(format!("got {got:?}, want {want:?}"))
+            (got == want)
+                .then_some(())
+                .ok_or(format!("got {got:?}, want {want:?}"))
         }
         "rdfc:RDFC10NegativeEvalTest" => match rdfc10::normalize(&input, &mut Vec::new()) {
             Err(sophia_c14n::C14nError::ToxicGraph(_)) => Ok(()),
@@ -85,7 +89,9 @@ fn the_rdfc10_suite_passes_except_known_failures() {
         let known = KNOWN_FAILURES.iter().find(|(k, _)| *k == id);
         match (run(entry), known) {
             (Ok(()), None) | (Err(_), Some(_)) => {}
-            (Ok(()), Some((_, why))) => unexpected.push(format!("{id} passes now; remove it from KNOWN_FAILURES ({why})")),
+            (Ok(()), Some((_, why))) => unexpected.push(format!(
+                "{id} passes now; remove it from KNOWN_FAILURES ({why})"
+            )),
             (Err(e), None) => unexpected.push(format!("{id} fails: {e}")),
         }
     }

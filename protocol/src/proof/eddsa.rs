@@ -190,7 +190,7 @@ fn verify_one(
     }
     let created = field("created").map(DateTime::parse).transpose()?;
     if let (Some(expires), Some(now)) = (field("expires").map(DateTime::parse).transpose()?, now)
-        && now > &expires
+        && now.unix_millis() > expires.unix_millis()
     {
         return Err(ProofError::ProofExpired(expires));
     }
