@@ -20,6 +20,7 @@ use op_protocol::record::{
     StatusCheck, Verifier, convert,
 };
 use op_protocol::status::{StatusList, StatusLists, StatusPurpose, status_list_credential};
+use rand::RngCore;
 use serde_json::Value;
 
 #[derive(Parser)]
@@ -189,7 +190,9 @@ fn main() -> ExitCode {
 fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
     match command {
         Command::Keys(KeysCommand::Generate) => {
-            let key = KeyPair::generate(&mut rand::rngs::OsRng);
+            let mut seed = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let key = KeyPair::from_seed(seed);
             eprintln!("did:key:{}", key.public().to_multibase());
             let file = serde_json::to_value(key.to_file()).map_err(anyhow::Error::from)?;
             emit(&batch::write(Layout::Single, &[file]))

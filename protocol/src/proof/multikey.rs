@@ -66,11 +66,10 @@ impl fmt::Debug for Multikey {
 pub struct KeyPair(ed25519_dalek::SigningKey);
 
 impl KeyPair {
-    /// A new key from a cryptographically secure random source.
-    pub fn generate<R: ed25519_dalek::ed25519::signature::rand_core::CryptoRngCore + ?Sized>(
-        rng: &mut R,
-    ) -> Self {
-        KeyPair(ed25519_dalek::SigningKey::generate(rng))
+    /// The key whose secret seed is `seed`: 32 bytes from a cryptographically secure random
+    /// source for a new key (randomness is an input here, like time).
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        KeyPair(ed25519_dalek::SigningKey::from_bytes(&seed))
     }
 
     /// Parses `secretKeyMultibase` (W3C's test vectors call it `privateKeyMultibase`).
@@ -194,7 +193,7 @@ mod tests {
 
     #[test]
     fn signatures_verify_only_for_their_message() {
-        let pair = KeyPair::generate(&mut rand::rngs::OsRng);
+        let pair = KeyPair::from_seed(rand::random());
         let sig = pair.sign(b"message");
         assert!(pair.public().verifies(b"message", &sig));
         assert!(!pair.public().verifies(b"massage", &sig));

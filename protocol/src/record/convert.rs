@@ -206,10 +206,10 @@ fn gig_record(gig: &Interaction, issuance: &Issuance, status_index: u64) -> Cred
             .map(|s| s.iter().map(|i| i.as_str().to_owned()).collect())
             .unwrap_or_default(),
     };
-    let subject = Subject::Gig(GigSubject {
+    let subject = Subject::Gig(Box::new(GigSubject {
         id: subject_id(issuance),
         performed,
-    });
+    }));
     issuance.envelope("gig", &gig.id, subject, status_index)
 }
 

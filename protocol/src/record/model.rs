@@ -170,8 +170,8 @@ pub struct Credential {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Subject {
-    /// A gig.
-    Gig(GigSubject),
+    /// A gig (boxed: it is by far the largest subject).
+    Gig(Box<GigSubject>),
     /// An achievement.
     Achievement(AchievementSubject),
     /// A track record.
@@ -254,7 +254,7 @@ impl Credential {
         let s = raw.credential_subject;
         let at = |e| shape("credentialSubject: ", e);
         let credential_subject = match kind {
-            RecordKind::Gig => Subject::Gig(serde_json::from_value(s).map_err(at)?),
+            RecordKind::Gig => Subject::Gig(Box::new(serde_json::from_value(s).map_err(at)?)),
             RecordKind::Achievement => Subject::Achievement(serde_json::from_value(s).map_err(at)?),
             RecordKind::TrackRecord => Subject::TrackRecord(serde_json::from_value(s).map_err(at)?),
         };
