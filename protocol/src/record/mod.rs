@@ -9,6 +9,7 @@ pub mod convert;
 pub mod gigdata;
 pub mod model;
 pub mod sign;
+pub mod subject;
 pub mod summary;
 pub mod verify;
 pub mod vocab;
