@@ -1,6 +1,10 @@
-//! `op-connector`: the library platforms and matchers integrate (issue "The connector"). Not built yet.
+//! `op-connector`: what platforms and matchers integrate — today the record tooling behind `opctl`.
 //!
-//! Today it only re-exports the protocol contract that it will be built on.
+//! The record model, signing and verification live in [`op_protocol::record`]; this crate adds
+//! what a command line needs around them: reading records in the forms platforms hand them over
+//! ([`batch`]). OAuth client flows and pod access are the next issue.
 #![deny(missing_docs)]
+
+pub mod batch;
 
 pub use op_protocol as protocol;

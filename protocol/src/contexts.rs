@@ -25,7 +25,18 @@ pub const PINNED: &[(&str, &str, &str)] = &[
         "w3id.org/security/multikey/v1.jsonld",
         include_str!("../contexts/w3id.org/security/multikey/v1.jsonld"),
     ),
+    (
+        GIG_V1,
+        "w3id.org/openplatforms/gig/v1.jsonld",
+        include_str!("../contexts/w3id.org/openplatforms/gig/v1.jsonld"),
+    ),
 ];
+
+/// The W3C Verifiable Credentials 2.0 context, first in every record's `@context`.
+pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// Open Platforms' own context for gig records (schema.org, Open Badges 3.0 and `gig:` terms).
+pub const GIG_V1: &str = "https://w3id.org/openplatforms/gig/v1";
 
 /// The pinned document for a context URL, if this build ships it.
 pub fn pinned(url: &str) -> Option<&'static str> {

@@ -8,9 +8,14 @@
 pub mod authorization;
 pub mod clock;
 pub mod contexts;
+pub mod datetime;
+pub mod iri;
 pub mod media;
 pub mod path;
+pub mod proof;
+pub mod record;
 pub mod routes;
 pub mod scope;
+pub mod status;
 pub mod token;
 pub mod vocab;

@@ -102,7 +102,7 @@ impl Backend {
                 txn.commit().map_err(redb_err)?;
                 Ok(Backend::Redb(db))
             }
-            BackendKind::Sled => Ok(Backend::Sled(sled::open(dir.join("data.sled"))?)),
+            BackendKind::Sled => Ok(Backend::Sled(open_sled(&dir.join("data.sled"))?)),
         }
     }
 
@@ -216,6 +216,23 @@ impl Backend {
             }
         }
         Ok(())
+    }
+}
+
+/// Opens sled, waiting briefly for a previous handle's background flusher to release the file
+/// lock (it outlives `drop` by a few milliseconds, so a quick restart can otherwise fail).
+fn open_sled(path: &Path) -> Result<sled::Db, KvError> {
+    let mut attempt = 0;
+    loop {
+        match sled::open(path) {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e)) if attempt < 40 => {
+                tracing::debug!(error = %e, "sled is still locked; retrying");
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 

@@ -45,7 +45,8 @@ pub struct Store {
 
 #[derive(Debug)]
 struct Inner {
-    backend: Arc<kv::Backend>,
+    /// Taken out on close, so the engine (and its file lock) goes away with the last read.
+    backend: std::sync::RwLock<Option<Arc<kv::Backend>>>,
     kind: BackendKind,
     sender: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -58,7 +59,7 @@ impl Store {
         let (sender, handle) = writer::spawn(backend.clone());
         Ok(Store {
             inner: Arc::new(Inner {
-                backend,
+                backend: std::sync::RwLock::new(Some(backend)),
                 kind,
                 sender: Mutex::new(Some(sender)),
                 writer: Mutex::new(Some(handle)),
@@ -71,9 +72,18 @@ impl Store {
         self.inner.kind
     }
 
+    fn backend(&self) -> Result<Arc<kv::Backend>, StoreError> {
+        self.inner
+            .backend
+            .read()
+            .expect("store backend lock")
+            .clone()
+            .ok_or(StoreError::Closed)
+    }
+
     /// Reads one key from the committed state.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.inner.backend.get(key)?)
+        Ok(self.backend()?.get(key)?)
     }
 
     /// Up to `limit` committed entries under `prefix`, in key order.
@@ -83,7 +93,7 @@ impl Store {
         from: ScanFrom<'_>,
         limit: usize,
     ) -> Result<Vec<kv::Entry>, StoreError> {
-        Ok(self.inner.backend.scan(prefix, from, limit)?)
+        Ok(self.backend()?.scan(prefix, from, limit)?)
     }
 
     /// Runs `op` atomically on the writer thread; resolves once its changes are durable.
@@ -154,5 +164,10 @@ impl Store {
         if let Some(handle) = self.inner.writer.lock().expect("store writer lock").take() {
             let _ = handle.join();
         }
+        self.inner
+            .backend
+            .write()
+            .expect("store backend lock")
+            .take();
     }
 }

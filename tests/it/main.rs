@@ -5,6 +5,7 @@ mod hub_oauth;
 mod oidc;
 mod pod_access;
 mod pod_crash;
+mod pod_hub;
 mod pod_limits;
 mod pod_resources;
 mod stack;

@@ -64,10 +64,22 @@ impl Stack {
             dir,
             http: client(),
             clock,
-            platform: Registered { id: String::new(), secret: None },
-            matcher: Registered { id: String::new(), secret: None },
-            app: Registered { id: String::new(), secret: None },
-            resource_server: Registered { id: String::new(), secret: None },
+            platform: Registered {
+                id: String::new(),
+                secret: None,
+            },
+            matcher: Registered {
+                id: String::new(),
+                secret: None,
+            },
+            app: Registered {
+                id: String::new(),
+                secret: None,
+            },
+            resource_server: Registered {
+                id: String::new(),
+                secret: None,
+            },
         };
         stack.platform = stack.register("acme", "platform", false).await;
         stack.matcher = stack.register("jobmatch", "matcher", false).await;
@@ -77,16 +89,27 @@ impl Stack {
         stack
     }
 
-    async fn hub_on(dir: &std::path::Path, listen: &str, storage: op_store::BackendKind, pod_base: &str, clock: Clock) -> RunningHub {
+    async fn hub_on(
+        dir: &std::path::Path,
+        listen: &str,
+        storage: op_store::BackendKind,
+        pod_base: &str,
+        clock: Clock,
+    ) -> RunningHub {
         let config = HubConfig {
             listen: Some(listen.into()),
             data_dir: Some(dir.join("hub")),
             storage: Some(storage),
             admin_token: Some(HUB_ADMIN.into()),
-            pod_provider: Some(RawPodProvider { url: pod_base.to_owned(), admin_token: ADMIN_TOKEN.into() }),
+            pod_provider: Some(RawPodProvider {
+                url: pod_base.to_owned(),
+                admin_token: ADMIN_TOKEN.into(),
+            }),
             ..HubConfig::default()
         };
-        op_hub::start(config.validate().unwrap(), clock).await.unwrap()
+        op_hub::start(config.validate().unwrap(), clock)
+            .await
+            .unwrap()
     }
 
     async fn pod_on(&self, listener: std::net::TcpListener) -> op_pod::RunningPod {
@@ -103,7 +126,9 @@ impl Stack {
             }],
             ..op_pod::config::RawConfig::default()
         };
-        op_pod::start_on(config.validate().unwrap(), listener, Clock::system()).await.unwrap()
+        op_pod::start_on(config.validate().unwrap(), listener, Clock::system())
+            .await
+            .unwrap()
     }
 
     /// Stops the hub (its address stays reserved for [`Stack::start_hub`]).
@@ -115,7 +140,14 @@ impl Stack {
 
     /// Starts the hub again on the same address and data.
     pub async fn start_hub(&mut self) {
-        let hub = Self::hub_on(self.dir.path(), &self.hub_addr.to_string(), self.storage, &self.pod_base, self.clock.clone()).await;
+        let hub = Self::hub_on(
+            self.dir.path(),
+            &self.hub_addr.to_string(),
+            self.storage,
+            &self.pod_base,
+            self.clock.clone(),
+        )
+        .await;
         self.hub = Some(hub);
     }
 
@@ -135,7 +167,11 @@ impl Stack {
 
     /// Registers a client through the admin API.
     pub async fn register(&self, id: &str, kind: &str, public: bool) -> Registered {
-        let redirects: Vec<&str> = if kind == "resource_server" { vec![] } else { vec![REDIRECT] };
+        let redirects: Vec<&str> = if kind == "resource_server" {
+            vec![]
+        } else {
+            vec![REDIRECT]
+        };
         let res = self
             .http
             .post(format!("{}/admin/clients", self.issuer))
@@ -149,7 +185,10 @@ impl Stack {
             .unwrap();
         assert_eq!(res.status(), 201);
         let body: serde_json::Value = res.json().await.unwrap();
-        Registered { id: id.to_owned(), secret: body["client_secret"].as_str().map(str::to_owned) }
+        Registered {
+            id: id.to_owned(),
+            secret: body["client_secret"].as_str().map(str::to_owned),
+        }
     }
 
     /// Stops both servers.

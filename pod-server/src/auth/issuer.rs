@@ -5,7 +5,10 @@
 //! is down still verifies tokens signed with keys it has seen.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
+use std::time::Duration;
+
+use op_protocol::clock::Clock;
 
 use jsonwebtoken::DecodingKey;
 use op_store::{Store, StoreError};
@@ -15,7 +18,9 @@ use super::revocation::FeedStatus;
 
 /// The least time between two JWKS fetches for one issuer, so unknown `kid`s cannot be used to
 /// make the pod hammer its hub.
-const REFETCH_SECS: u64 = 10;
+const REFETCH_MS: u64 = 1000;
+/// How long a request waits for a fetch in progress before giving up.
+const WAIT_MS: u64 = 2500;
 
 /// The pod's credentials at an issuer (a `resource_server` client there).
 #[derive(Debug, Clone)]
@@ -64,7 +69,8 @@ pub struct TrustedIssuer {
     pub credentials: Option<Credentials>,
     keys: RwLock<HashMap<String, DecodingKey>>,
     endpoints: RwLock<Endpoints>,
-    last_fetch: Mutex<u64>,
+    /// When keys were last fetched (ms); the async lock also makes concurrent refreshes share one fetch.
+    last_fetch: tokio::sync::Mutex<u64>,
     /// Health of the revocation feed from this issuer.
     pub feed: FeedStatus,
 }
@@ -133,7 +139,7 @@ impl TrustedIssuer {
             credentials,
             keys: RwLock::new(keys),
             endpoints: RwLock::new(Endpoints::default()),
-            last_fetch: Mutex::new(0),
+            last_fetch: tokio::sync::Mutex::new(0),
             feed: FeedStatus::default(),
         }
     }
@@ -173,19 +179,37 @@ impl TrustedIssuer {
         Ok(())
     }
 
-    /// Fetches discovery and the JWKS again, unless fetched less than 10 s ago. Returns whether
-    /// the keys were refreshed.
-    pub async fn refresh(&self, http: &reqwest::Client, store: &Store, now: u64) -> bool {
+    /// Fetches discovery and the JWKS again — at most once a second, one fetch at a time —
+    /// unless `kid` turns up meanwhile. Returns whether `kid` (or, without one, any key) is known.
+    pub async fn refresh(
+        &self,
+        http: &reqwest::Client,
+        store: &Store,
+        clock: &Clock,
+        kid: Option<&str>,
+    ) -> bool {
         if let KeySource::Static = self.source {
             return false;
         }
-        {
-            let mut last = self.last_fetch.lock().expect("issuer fetch lock");
-            if *last != 0 && now < *last + REFETCH_SECS {
-                return false;
+        let known = |me: &Self| {
+            let keys = me.keys.read().expect("issuer keys lock");
+            match kid {
+                Some(kid) => keys.contains_key(kid),
+                None => !keys.is_empty(),
             }
-            *last = now;
+        };
+        let wait = Duration::from_millis(WAIT_MS);
+        let Ok(mut last) = tokio::time::timeout(wait, self.last_fetch.lock()).await else {
+            return false;
+        };
+        if *last != 0 && known(self) {
+            return true;
         }
+        let now = clock.now_millis();
+        if *last != 0 && now < *last + REFETCH_MS {
+            tokio::time::sleep(Duration::from_millis(*last + REFETCH_MS - now)).await;
+        }
+        *last = clock.now_millis();
         match self.fetch(http).await {
             Ok((jwks, endpoints)) => {
                 let Ok(keys) = parse_jwks(&jwks) else {
@@ -202,13 +226,12 @@ impl TrustedIssuer {
                         Ok::<_, StoreError>(())
                     })
                     .await;
-                true
             }
             Err(e) => {
                 tracing::warn!(issuer = %self.issuer, error = %e, "cannot refresh the issuer's keys");
-                false
             }
         }
+        known(self)
     }
 
     async fn fetch(

@@ -23,9 +23,13 @@ pub struct FeedStatus {
 }
 
 impl FeedStatus {
+    /// Records the state; the time is kept only when the state changes, so repeated failed
+    /// reconnection attempts do not keep extending the grace period.
     fn set(&self, connected: bool, now_ms: u64) {
-        self.connected.store(connected, Ordering::SeqCst);
-        self.changed_ms.store(now_ms, Ordering::SeqCst);
+        let was = self.connected.swap(connected, Ordering::SeqCst);
+        if was != connected || self.changed_ms.load(Ordering::SeqCst) == 0 {
+            self.changed_ms.store(now_ms, Ordering::SeqCst);
+        }
     }
 
     /// Whether revocations from this issuer are known to be current: the feed is connected, or
@@ -163,7 +167,7 @@ async fn stream_once(
         .ok_or("no client credentials configured for this issuer")?;
     let mut endpoints = issuer.endpoints();
     if endpoints.revocation_feed_stream_endpoint.is_none() {
-        issuer.refresh(http, store, clock.now_secs()).await;
+        issuer.refresh(http, store, clock, None).await;
         endpoints = issuer.endpoints();
     }
     let feed = endpoints

@@ -122,7 +122,7 @@ impl Verifier {
             Some(k) => k,
             // An unknown key id may be a key the hub just rotated in: fetch its keys once.
             None if issuer
-                .refresh(&self.http, &self.store, clock.now_secs())
+                .refresh(&self.http, &self.store, clock, header.kid.as_deref())
                 .await =>
             {
                 issuer.key(header.kid.as_deref()).ok_or_else(|| {

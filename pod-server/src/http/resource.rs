@@ -138,14 +138,14 @@ fn access_log(
             }
         });
     }
-    if !(path.is_container() && path.segments().len() == 1) {
-        return Err(PodError::NotFound(path.to_string()).into());
-    }
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return Err(HttpError::MethodNotAllowed {
             message: "the access log is written by the server only".into(),
             allow: "OPTIONS, HEAD, GET",
         });
+    }
+    if !(path.is_container() && path.segments().len() == 1) {
+        return Err(PodError::NotFound(path.to_string()).into());
     }
     let events = crate::pod::log::recent(&state.store, pod, 500).map_err(PodError::from)?;
     let mut res = HttpResponse::Ok();

@@ -1,0 +1,209 @@
+//! JSON-LD to RDF with the pinned contexts only, and RDFC-1.0 canonical N-Quads.
+//!
+//! Expansion runs with `Policy::Strictest` and no base IRI, so a key the contexts do not define is
+//! an error. JSON-LD still turns an undefined `type` or a relative `id` into an IRI relative to the
+//! document, so every IRI of the result is checked to be absolute and outside the sentinel base
+//! and the VC "issuer-dependent" namespace: a term the contexts do not define is refused, never
+//! silently dropped or given a meaning the issuer did not publish.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use sha2::{Digest, Sha256};
+use sophia_api::quad::{Quad as _, Spog};
+use sophia_api::source::QuadSource;
+use sophia_api::term::{SimpleTerm, Term, TermKind};
+use sophia_jsonld::loader::{BoxFuture, FutureExt};
+use sophia_jsonld::options::Policy;
+use sophia_jsonld::{JsonLdOptions, JsonLdParser};
+
+use super::ProofError;
+
+/// One RDF statement, owned; the graph name is `None` for the default graph.
+pub type Quad = Spog<SimpleTerm<'static>>;
+
+/// The base sophia_jsonld falls back to when none is given; any IRI under it came from a
+/// relative reference and means the document used something its contexts do not define.
+const SENTINEL_BASE: &str = "x-string:";
+
+/// VC 2.0's catch-all namespace for undefined terms (`@vocab` in some context versions).
+const ISSUER_DEPENDENT: &str = "https://www.w3.org/ns/credentials/issuer-dependent#";
+
+/// RDFC-1.0 canonical N-Quads: sorted lines, canonical blank node labels, each ending in `\n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalNQuads(String);
+
+impl CanonicalNQuads {
+    /// The N-Quads text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// SHA-256 of the UTF-8 text.
+    pub fn sha256(&self) -> [u8; 32] {
+        Sha256::digest(self.0.as_bytes()).into()
+    }
+}
+
+/// Expands `document` with the pinned contexts into an RDF dataset (duplicates merged).
+pub fn to_rdf(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError> {
+    let text = document.to_string();
+    let options = JsonLdOptions::new()
+        .with_no_base()
+        .with_expansion_policy(Policy::Strictest)
+        .with_document_loader_closure(pinned_loader);
+    let parser = JsonLdParser::new_with_options(options);
+    let source = complete(parser.async_parse_str(&text)).ok_or_else(|| {
+        ProofError::Expansion("JSON-LD expansion waited on I/O, which records never need".into())
+    })?;
+    let quads: HashSet<Quad> = source
+        .collect_quads()
+        .map_err(|e| ProofError::Expansion(e.to_string()))?;
+    for quad in &quads {
+        let (spo, g) = quad.spog();
+        for term in spo.iter().chain(g.iter()) {
+            check_term(term)?;
+        }
+    }
+    Ok(quads)
+}
+
+/// RDFC-1.0 (SHA-256) of a dataset.
+pub fn canonicalize_quads(quads: &HashSet<Quad>) -> Result<CanonicalNQuads, ProofError> {
+    let mut out = Vec::new();
+    sophia_c14n::rdfc10::normalize(quads, &mut out)
+        .map_err(|e| ProofError::Canonicalization(e.to_string()))?;
+    String::from_utf8(out)
+        .map(CanonicalNQuads)
+        .map_err(|e| ProofError::Canonicalization(e.to_string()))
+}
+
+/// Expands `document` and canonicalises the result.
+pub fn canonicalize(document: &serde_json::Value) -> Result<CanonicalNQuads, ProofError> {
+    canonicalize_quads(&to_rdf(document)?)
+}
+
+fn check_term(term: &SimpleTerm<'static>) -> Result<(), ProofError> {
+    let iri = match term.kind() {
+        TermKind::Iri => term.iri().map(|i| i.as_str().to_owned()),
+        TermKind::Literal => term.datatype().map(|i| i.as_str().to_owned()),
+        _ => None,
+    };
+    let Some(iri) = iri else { return Ok(()) };
+    if let Some(relative) = iri.strip_prefix(SENTINEL_BASE) {
+        let relative = relative.trim_start_matches('/');
+        return Err(ProofError::UndefinedTerm(format!(
+            "`{relative}` is neither defined by the contexts nor an absolute IRI"
+        )));
+    }
+    if let Some(term) = iri.strip_prefix(ISSUER_DEPENDENT) {
+        return Err(ProofError::UndefinedTerm(format!(
+            "`{term}` is not defined by the contexts (it fell into the issuer-dependent vocabulary)"
+        )));
+    }
+    Ok(())
+}
+
+/// Polls a future that never waits on I/O to completion; `None` if it keeps waiting.
+///
+/// Contexts come from memory, so JSON-LD expansion never actually suspends. Driving it here keeps
+/// this crate free of an async runtime, and avoids sophia_jsonld's synchronous parser, which builds
+/// a tokio runtime of its own and panics inside another one (DESIGN §6).
+fn complete<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Some(output);
+        }
+    }
+    None
+}
+
+/// A JSON-LD document loader that serves only the pinned contexts.
+fn pinned_loader() -> sophia_jsonld::loader::ClosureLoader<
+    impl Send + FnMut(sophia_iri::Iri<String>) -> BoxFuture<'static, Result<String, String>>,
+> {
+    sophia_jsonld::loader::ClosureLoader::new(|iri: sophia_iri::Iri<String>| {
+        let url = iri.as_str().to_owned();
+        async move {
+            crate::contexts::pinned(&url).map(str::to_owned).ok_or_else(|| {
+                format!(
+                    "context {url} is not pinned and nothing is fetched at run time; pinned contexts: {}",
+                    crate::contexts::pinned_urls().join(", ")
+                )
+            })
+        }
+        .boxed()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(extra: serde_json::Value) -> serde_json::Value {
+        let mut d = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
+            "type": ["VerifiableCredential"],
+            "issuer": "https://vc.example/issuers/5678",
+            "credentialSubject": {"id": "did:example:abc"}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            d[k] = v.clone();
+        }
+        d
+    }
+
+    #[test]
+    fn a_defined_document_canonicalises() {
+        let c = canonicalize(&doc(json!({"name": "x"}))).unwrap();
+        assert!(
+            c.as_str().contains("<https://schema.org/name> \"x\" ."),
+            "{}",
+            c.as_str()
+        );
+        assert!(c.as_str().ends_with(".\n"));
+    }
+
+    #[test]
+    fn an_undefined_property_is_an_error() {
+        let err = canonicalize(&doc(json!({"alumniOf": "x"}))).unwrap_err();
+        assert!(matches!(err, ProofError::Expansion(_)), "{err:?}");
+    }
+
+    #[test]
+    fn an_undefined_type_is_an_error() {
+        let err = canonicalize(&doc(
+            json!({"type": ["VerifiableCredential", "AlumniCredential"]}),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, ProofError::UndefinedTerm(ref m) if m.contains("AlumniCredential")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_relative_id_is_an_error() {
+        let err = canonicalize(&doc(json!({"id": "record-1"}))).unwrap_err();
+        assert!(matches!(err, ProofError::UndefinedTerm(_)), "{err:?}");
+    }
+
+    #[test]
+    fn an_unpinned_context_is_never_fetched() {
+        let mut d = doc(json!({}));
+        d["@context"] = json!([
+            "https://www.w3.org/ns/credentials/v2",
+            "https://schema.org/"
+        ]);
+        let err = canonicalize(&d).unwrap_err();
+        assert!(
+            matches!(err, ProofError::Expansion(ref m) if m.contains("not pinned")),
+            "{err:?}"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! The W3C RDFC-1.0 test suite (`shared/data/rdf-canon/`), run from its manifest.
+//!
+//! Every entry of `manifest.jsonld` runs: evaluation tests compare canonical N-Quads byte for byte,
+//! map tests compare the issued blank node labels, and the negative test must be refused as too
+//! complex. [`KNOWN_FAILURES`] lists the tests expected to fail, each with its reason.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use op_protocol::proof::canon::Quad;
+use sophia_api::parser::QuadParser;
+use sophia_api::source::QuadSource;
+use sophia_c14n::rdfc10;
+use sophia_turtle::parser::nq::NQuadsParser;
+
+/// Tests expected to fail, with the reason. Empty: sophia_c14n passes the whole suite.
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
+
+fn suite() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/rdf-canon")
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(suite().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn dataset(path: &str) -> HashSet<Quad> {
+    // The map tests compare the input's own labels, so the parser must keep them.
+    NQuadsParser::new()
+        .with_preserve_bn_labels(true)
+        .parse_str(&read(path))
+        .collect_quads()
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Runs one manifest entry; `Err` says how it failed.
+fn run(entry: &serde_json::Value) -> Result<(), String> {
+    let field = |k: &str| entry[k].as_str().unwrap_or_default();
+    let input = dataset(field("action"));
+    let sha384 = field("hashAlgorithm") == "SHA384";
+    match field("type") {
+        "rdfc:RDFC10EvalTest" => {
+            let mut out = Vec::new();
+            let result = if sha384 {
+                rdfc10::normalize_sha384(&input, &mut out)
+            } else {
+                rdfc10::normalize(&input, &mut out)
+            };
+            result.map_err(|e| e.to_string())?;
+            let got = String::from_utf8(out).map_err(|e| e.to_string())?;
+            let want = read(field("result"));
+            (got == want)
+                .then_some(())
+                .ok_or(format!("got\n{got}\nwant\n{want}"))
+        }
+        "rdfc:RDFC10MapTest" => {
+            let (_, map) = if sha384 {
+                rdfc10::relabel_sha384(&input)
+            } else {
+                rdfc10::relabel(&input)
+            }
+            .map_err(|e| e.to_string())?;
+            let got: BTreeMap<String, String> = map
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_str().to_owned()))
+                .collect();
+            let want: BTreeMap<String, String> =
+                serde_json::from_str(&read(field("result"))).map_err(|e| e.to_string())?;
+            (got == want)
+                .then_some(())
+                .ok_or(format!("got {got:?}, want {want:?}"))
+        }
+        "rdfc:RDFC10NegativeEvalTest" => match rdfc10::normalize(&input, &mut Vec::new()) {
+            Err(sophia_c14n::C14nError::ToxicGraph(_)) => Ok(()),
+            other => Err(format!("expected a refusal as too complex, got {other:?}")),
+        },
+        other => Err(format!("unknown test type {other}")),
+    }
+}
+
+#[test]
+fn the_rdfc10_suite_passes_except_known_failures() {
+    let manifest: serde_json::Value = serde_json::from_str(&read("manifest.jsonld")).unwrap();
+    let entries = manifest["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 86, "the suite has 86 tests");
+    let mut unexpected = Vec::new();
+    for entry in entries {
+        let id = entry["id"].as_str().unwrap().trim_start_matches('#');
+        let known = KNOWN_FAILURES.iter().find(|(k, _)| *k == id);
+        match (run(entry), known) {
+            (Ok(()), None) | (Err(_), Some(_)) => {}
+            (Ok(()), Some((_, why))) => unexpected.push(format!(
+                "{id} passes now; remove it from KNOWN_FAILURES ({why})"
+            )),
+            (Err(e), None) => unexpected.push(format!("{id} fails: {e}")),
+        }
+    }
+    assert!(unexpected.is_empty(), "{}", unexpected.join("\n\n"));
+}

@@ -1,0 +1,506 @@
+//! The pod trusts the hub over HTTP only: platforms write only where they may, matchers read only
+//! what the worker granted, revocation bites within a second — also across restarts.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::Method;
+use sha2::{Digest, Sha256};
+
+use crate::stack::{Browser, REDIRECT, Registered, Stack};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs the code flow for `client` with the worker logged in to `browser`; returns the token response.
+async fn grant(
+    stack: &Stack,
+    browser: &mut Browser,
+    client: &Registered,
+    scope: &str,
+    details: Option<&str>,
+) -> serde_json::Value {
+    let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let root = stack.pod_root("alice");
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client.id.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("scope", scope),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+        ("resource", root.as_str()),
+        ("prompt", "consent"),
+    ];
+    if let Some(d) = details {
+        params.push(("authorization_details", d));
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    let answer = browser
+        .authorize(
+            &stack.issuer,
+            &format!("{}/authorize?{query}", stack.issuer),
+            "allow",
+        )
+        .await;
+    let code = answer
+        .get("code")
+        .unwrap_or_else(|| panic!("no code: {answer:?}"))
+        .clone();
+    let mut req = stack.http.post(format!("{}/token", stack.issuer));
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("code_verifier", verifier.as_str()),
+    ];
+    match &client.secret {
+        Some(secret) => req = req.basic_auth(&client.id, Some(secret)),
+        None => form.push(("client_id", client.id.as_str())),
+    }
+    let res = req.form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn access(tokens: &serde_json::Value) -> String {
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn worker(stack: &Stack) -> Browser {
+    let mut browser = Browser::new();
+    let page = browser.sign_up(&stack.issuer, "alice", PASSWORD).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    browser
+}
+
+async fn call(
+    stack: &Stack,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut req = stack
+        .http
+        .request(
+            method,
+            format!("{}{path}", stack.pod_root("alice").trim_end_matches('/')),
+        )
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.header("Content-Type", "text/turtle").body(b.to_owned());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+const RECORD: &str = "<#gig> <https://schema.org/name> \"Delivery\" .";
+
+#[tokio::test]
+async fn a_platform_writes_only_its_own_folder_and_the_owner_sees_every_access() {
+    let stack = Stack::start().await;
+    let mut browser = worker(&stack).await;
+    let owner = access(
+        &grant(
+            &stack,
+            &mut browser,
+            &stack.app,
+            "openid webid pod:owner",
+            None,
+        )
+        .await,
+    );
+    let platform = access(
+        &grant(
+            &stack,
+            &mut browser,
+            &stack.platform,
+            "gig:write offline_access",
+            None,
+        )
+        .await,
+    );
+    assert_eq!(
+        call(
+            &stack,
+            Method::PUT,
+            "/gigs/acme/gig-1",
+            &platform,
+            Some(RECORD)
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/acme/gig-1", &platform, None)
+            .await
+            .0,
+        200
+    );
+    for path in ["/gigs/other/gig-1", "/profile/card", "/gigs/acme-evil/x"] {
+        let (status, body) = call(&stack, Method::PUT, path, &platform, Some(RECORD)).await;
+        assert_eq!(status, 403, "{path}: {body}");
+    }
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/", &platform, None).await.0,
+        403
+    );
+    // The owner's app has full access; the owner's requests are not logged, the platform's are.
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/", &owner, None).await.0,
+        200
+    );
+    let (status, log) = call(&stack, Method::GET, "/log/", &owner, None).await;
+    assert_eq!(status, 200);
+    assert!(log.contains("op:client \"acme\""), "{log}");
+    assert!(
+        log.contains("op:path \"/alice/gigs/other/gig-1\"") && log.contains("op:status 403"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("my-pod-app"),
+        "owner requests are not logged: {log}"
+    );
+    assert_eq!(
+        call(&stack, Method::GET, "/log/", &platform, None).await.0,
+        403
+    );
+    assert_eq!(
+        call(&stack, Method::PUT, "/log/x", &owner, Some(RECORD))
+            .await
+            .0,
+        405
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_matcher_reads_only_what_the_worker_granted() {
+    let stack = Stack::start().await;
+    let mut browser = worker(&stack).await;
+    let owner = access(&grant(&stack, &mut browser, &stack.app, "pod:owner", None).await);
+    for path in [
+        "/gigs/acme/gig-1",
+        "/gigs/acme/summary",
+        "/gigs/other/gig-9",
+        "/gigs/other/summary",
+    ] {
+        assert_eq!(
+            call(&stack, Method::PUT, path, &owner, Some(RECORD))
+                .await
+                .0,
+            201
+        );
+    }
+    let summary = access(
+        &grant(&stack, &mut browser, &stack.matcher, "gig:read:summary",
+            Some(r#"[{"type":"gig_data","actions":["read"],"platforms":["acme"],"level":"summary"}]"#)).await,
+    );
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/acme/summary", &summary, None)
+            .await
+            .0,
+        200
+    );
+    for path in [
+        "/gigs/acme/gig-1",
+        "/gigs/acme/",
+        "/gigs/other/summary",
+        "/gigs/",
+        "/profile/",
+    ] {
+        assert_eq!(
+            call(&stack, Method::GET, path, &summary, None).await.0,
+            403,
+            "{path}"
+        );
+    }
+    let full = access(
+        &grant(
+            &stack,
+            &mut browser,
+            &stack.matcher,
+            "gig:read",
+            Some(r#"[{"type":"gig_data","actions":["read"],"platforms":["acme"],"level":"full"}]"#),
+        )
+        .await,
+    );
+    for path in ["/gigs/acme/gig-1", "/gigs/acme/summary", "/gigs/acme/"] {
+        assert_eq!(
+            call(&stack, Method::GET, path, &full, None).await.0,
+            200,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/other/gig-9", &full, None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        call(&stack, Method::PUT, "/gigs/acme/gig-1", &full, Some(RECORD))
+            .await
+            .0,
+        403,
+        "read only"
+    );
+    let res = stack
+        .http
+        .get(format!("{}gigs/acme/gig-1", stack.pod_root("alice")))
+        .bearer_auth(&full)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["wac-allow"], "user=\"read\",public=\"\"");
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn tokens_not_meant_for_this_pod_are_refused() {
+    let stack = Stack::start().await;
+    let mut browser = worker(&stack).await;
+    let tokens = grant(&stack, &mut browser, &stack.app, "openid pod:owner", None).await;
+    let (status, body) = call(
+        &stack,
+        Method::GET,
+        "/gigs/",
+        tokens["id_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "an ID token: {body}");
+    let cc = stack
+        .http
+        .post(format!("{}/token", stack.issuer))
+        .basic_auth(&stack.platform.id, stack.platform.secret.as_deref())
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let (status, body) = call(&stack, Method::GET, "/gigs/", &access(&cc), None).await;
+    assert_eq!(status, 401, "a token for the hub itself: {body}");
+    assert!(body.contains("another resource server"), "{body}");
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn revocation_at_the_hub_bites_at_the_pod_within_a_second() {
+    let stack = Stack::start().await;
+    let mut browser = worker(&stack).await;
+    let owner = access(&grant(&stack, &mut browser, &stack.app, "pod:owner", None).await);
+    assert_eq!(
+        call(
+            &stack,
+            Method::PUT,
+            "/gigs/acme/gig-1",
+            &owner,
+            Some(RECORD)
+        )
+        .await
+        .0,
+        201
+    );
+    let tokens = grant(&stack, &mut browser, &stack.matcher, "gig:read", None).await;
+    let token = access(&tokens);
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/acme/gig-1", &token, None)
+            .await
+            .0,
+        200
+    );
+    let grant_id = {
+        let claims = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        claims["grant_id"].as_str().unwrap().to_owned()
+    };
+    // A matcher reads in a loop while the worker revokes the grant.
+    let reader = {
+        let (http, url, token) = (
+            stack.http.clone(),
+            format!("{}gigs/acme/gig-1", stack.pod_root("alice")),
+            token.clone(),
+        );
+        tokio::spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                let status = http
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                if status != 200 {
+                    return Some((Instant::now(), status));
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            None
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    let revoked_at = Instant::now();
+    let page = browser
+        .post(
+            &format!("{}/grants/{grant_id}/revoke", stack.issuer),
+            &[("csrf", &dashboard.csrf())],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let (refused_at, status) = reader
+        .await
+        .unwrap()
+        .expect("the pod refused the revoked grant");
+    assert_eq!(status, 401);
+    let delay = refused_at.saturating_duration_since(revoked_at);
+    assert!(
+        delay < Duration::from_secs(1),
+        "first refusal {delay:?} after the revocation"
+    );
+    let (_, body) = call(&stack, Method::GET, "/gigs/acme/gig-1", &token, None).await;
+    assert!(body.contains("revoked"), "{body}");
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_pod_restarted_while_the_hub_is_down_still_refuses_revoked_grants_and_catches_up() {
+    let mut stack = Stack::with_storage(op_store::BackendKind::Redb).await;
+    let mut browser = worker(&stack).await;
+    let owner = access(&grant(&stack, &mut browser, &stack.app, "pod:owner", None).await);
+    assert_eq!(
+        call(
+            &stack,
+            Method::PUT,
+            "/gigs/acme/gig-1",
+            &owner,
+            Some(RECORD)
+        )
+        .await
+        .0,
+        201
+    );
+    let first = access(&grant(&stack, &mut browser, &stack.matcher, "gig:read", None).await);
+    let second = access(&grant(&stack, &mut browser, &stack.matcher, "gig:read", None).await);
+    let grant_of = |t: &str| {
+        let claims: serde_json::Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(t.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        claims["grant_id"].as_str().unwrap().to_owned()
+    };
+    let revoke = |browser_page: crate::stack::Page, id: String| (browser_page.csrf(), id);
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    let (csrf, first_grant) = revoke(dashboard, grant_of(&first));
+    browser
+        .post(
+            &format!("{}/grants/{first_grant}/revoke", stack.issuer),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    // Wait until the pod has seen the first revocation.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while call(&stack, Method::GET, "/gigs/acme/gig-1", &first, None)
+        .await
+        .0
+        == 200
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the pod never saw the revocation"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The hub goes down; the pod restarts while it is down.
+    stack.stop_hub().await;
+    stack.restart_pod().await;
+    let (status, body) = call(&stack, Method::GET, "/gigs/acme/gig-1", &first, None).await;
+    assert_eq!(
+        status, 401,
+        "revoked before the restart, still refused: {body}"
+    );
+    // Past the grace period, an unrevoked token cannot be checked: 503, not blind trust.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let (status, body) = call(&stack, Method::GET, "/gigs/acme/gig-1", &second, None).await;
+    assert_eq!(status, 503, "{body}");
+    // The hub comes back; the worker revokes the second grant; the pod catches up.
+    stack.start_hub().await;
+    let mut browser = Browser::new();
+    let login = browser.get(&format!("{}/login", stack.issuer)).await;
+    let page = browser
+        .post(
+            &format!("{}/login", stack.issuer),
+            &[
+                ("csrf", &login.csrf()),
+                ("username", "alice"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    let second_grant = grant_of(&second);
+    browser
+        .post(
+            &format!("{}/grants/{second_grant}/revoke", stack.issuer),
+            &[("csrf", &dashboard.csrf())],
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = call(&stack, Method::GET, "/gigs/acme/gig-1", &second, None).await;
+        if status == 401 && body.contains("revoked") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pod did not catch up: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_hub_key_rotation_does_not_break_valid_tokens() {
+    let stack = Stack::start().await;
+    let mut browser = worker(&stack).await;
+    let before = access(&grant(&stack, &mut browser, &stack.app, "pod:owner", None).await);
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/", &before, None).await.0,
+        200
+    );
+    let res = stack
+        .http
+        .post(format!("{}/admin/keys/rotate", stack.issuer))
+        .bearer_auth(crate::stack::HUB_ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let after = access(&grant(&stack, &mut browser, &stack.app, "pod:owner", None).await);
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/", &after, None).await.0,
+        200,
+        "new key fetched on an unknown kid"
+    );
+    assert_eq!(
+        call(&stack, Method::GET, "/gigs/", &before, None).await.0,
+        200,
+        "old key still trusted"
+    );
+    stack.stop().await;
+}
