@@ -9,6 +9,7 @@ pub mod authorization;
 pub mod clock;
 pub mod contexts;
 pub mod datetime;
+pub mod dpop;
 pub mod iri;
 pub mod media;
 pub mod path;

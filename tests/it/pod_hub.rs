@@ -504,3 +504,148 @@ async fn a_hub_key_rotation_does_not_break_valid_tokens() {
     );
     stack.stop().await;
 }
+
+/// A DPoP key pair for a client.
+struct DpopKey {
+    encoding: jsonwebtoken::EncodingKey,
+    jwk: jsonwebtoken::jwk::Jwk,
+}
+
+impl DpopKey {
+    fn new() -> DpopKey {
+        use ed25519_dalek::pkcs8::EncodePrivateKey;
+        use jsonwebtoken::jwk::{
+            AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, OctetKeyPairParameters,
+            OctetKeyPairType,
+        };
+        let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let jwk = Jwk {
+            common: CommonParameters::default(),
+            algorithm: AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+                key_type: OctetKeyPairType::OctetKeyPair,
+                curve: EllipticCurve::Ed25519,
+                x: URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes()),
+            }),
+        };
+        DpopKey {
+            encoding: jsonwebtoken::EncodingKey::from_ed_der(
+                key.to_pkcs8_der().unwrap().as_bytes(),
+            ),
+            jwk,
+        }
+    }
+
+    fn proof(&self, method: &str, url: &str, token: Option<&str>) -> String {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = Some(self.jwk.clone());
+        let mut claims = serde_json::json!({
+            "htm": method, "htu": url, "iat": op_protocol::clock::Clock::system().now_secs(),
+            "jti": URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>()),
+        });
+        if let Some(t) = token {
+            claims["ath"] = URL_SAFE_NO_PAD.encode(Sha256::digest(t.as_bytes())).into();
+        }
+        jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn dpop_bound_tokens_need_a_fresh_proof_by_their_key_for_each_request() {
+    let stack = Stack::start().await;
+    let mut browser = worker(&stack).await;
+    // Get a code for the public worker app, then redeem it with a DPoP proof.
+    let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let root = stack.pod_root("alice");
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", "my-pod-app"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "pod:owner"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("resource", root.as_str()),
+        ])
+        .finish();
+    let answer = browser
+        .authorize(
+            &stack.issuer,
+            &format!("{}/authorize?{query}", stack.issuer),
+            "allow",
+        )
+        .await;
+    let key = DpopKey::new();
+    let token_url = format!("{}/token", stack.issuer);
+    let res = stack
+        .http
+        .post(&token_url)
+        .header("DPoP", key.proof("POST", &token_url, None))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &answer["code"]),
+            ("code_verifier", &verifier),
+            ("client_id", "my-pod-app"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let tokens: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "DPoP");
+    let token = access(&tokens);
+    let url = format!("{root}gigs/");
+    let send = |auth: String, proof: Option<String>| {
+        let mut req = stack.http.get(&url).header("Authorization", auth);
+        if let Some(p) = proof {
+            req = req.header("DPoP", p);
+        }
+        req.send()
+    };
+    let good = key.proof("GET", &url, Some(&token));
+    assert_eq!(
+        send(format!("DPoP {token}"), Some(good.clone()))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let replayed = send(format!("DPoP {token}"), Some(good)).await.unwrap();
+    assert_eq!(replayed.status(), 401, "a proof is single use");
+    assert!(
+        replayed.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("DPoP")
+    );
+    let cases = [
+        ("as a bearer token", format!("Bearer {token}"), None),
+        ("without a proof", format!("DPoP {token}"), None),
+        (
+            "proof for another URL",
+            format!("DPoP {token}"),
+            Some(key.proof("GET", &format!("{root}profile/"), Some(&token))),
+        ),
+        (
+            "proof for another method",
+            format!("DPoP {token}"),
+            Some(key.proof("PUT", &url, Some(&token))),
+        ),
+        (
+            "proof without ath",
+            format!("DPoP {token}"),
+            Some(key.proof("GET", &url, None)),
+        ),
+        (
+            "proof by another key",
+            format!("DPoP {token}"),
+            Some(DpopKey::new().proof("GET", &url, Some(&token))),
+        ),
+    ];
+    for (name, auth, proof) in cases {
+        let res = send(auth, proof).await.unwrap();
+        assert_eq!(res.status(), 401, "{name}");
+    }
+    stack.stop().await;
+}

@@ -80,9 +80,15 @@ fn the_protocol_crate_does_no_io() {
         if !path.starts_with("protocol/src/") {
             continue;
         }
-        let code: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+        let code: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
         for banned in ["std::fs", "std::net", "tokio", "reqwest", "std::process"] {
-            assert!(!code.iter().any(|l| l.contains(banned)), "{path} uses {banned}");
+            assert!(
+                !code.iter().any(|l| l.contains(banned)),
+                "{path} uses {banned}"
+            );
         }
     }
 }

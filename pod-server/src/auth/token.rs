@@ -31,6 +31,34 @@ pub enum TokenError {
     /// Its status cannot be checked right now (hub out of reach past the grace period): 503.
     #[error("{0}")]
     Unavailable(String),
+    /// The DPoP proof is missing or wrong: 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`.
+    #[error("{0}")]
+    Dpop(String),
+}
+
+/// An access token as the request presented it.
+#[derive(Debug, Clone)]
+pub struct Presented {
+    /// The token.
+    pub token: String,
+    /// The DPoP proof, when the `DPoP` scheme was used.
+    pub proof: Option<String>,
+}
+
+/// Proof `jti`s seen within the acceptance window.
+#[derive(Debug, Default)]
+pub struct ReplayCache {
+    seen: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+}
+
+impl ReplayCache {
+    fn first_use(&self, jti: &str, now: u64) -> bool {
+        let mut seen = self.seen.lock().expect("replay cache lock");
+        if seen.len() > 100_000 {
+            seen.retain(|_, t| *t + 2 * op_protocol::dpop::WINDOW_SECS > now);
+        }
+        seen.insert(jti.to_owned(), now).is_none()
+    }
 }
 
 /// A verified caller.
@@ -48,6 +76,7 @@ pub struct Verifier {
     issuers: Vec<Arc<TrustedIssuer>>,
     revocations: Arc<Revocations>,
     introspection: Arc<IntrospectionCache>,
+    replay: Arc<ReplayCache>,
     http: reqwest::Client,
     store: Store,
     grace_ms: u64,
@@ -67,6 +96,7 @@ impl Verifier {
             issuers,
             revocations,
             introspection: Arc::default(),
+            replay: Arc::default(),
             http,
             store,
             grace_ms,
@@ -88,13 +118,16 @@ impl Verifier {
         &self.revocations
     }
 
-    /// Verifies `token` for the pod whose root URL is `audience`.
+    /// Verifies a presented token for the pod whose root URL is `audience`; `request` is the
+    /// method and absolute URL, which a DPoP proof must match.
     pub async fn verify(
         &self,
-        token: &str,
+        presented: &Presented,
         audience: &str,
+        request: (&str, &str),
         clock: &Clock,
     ) -> Result<Verified, TokenError> {
+        let token = presented.token.as_str();
         let bad = |m: &str| TokenError::Invalid(m.to_owned());
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| TokenError::Invalid(format!("the token is not a well-formed JWT: {e}")))?;
@@ -162,16 +195,55 @@ impl Verifier {
         if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) || claims.iat > now + LEEWAY_SECS {
             return Err(bad("the token is not valid yet"));
         }
-        if claims.cnf.is_some() {
-            return Err(bad(
-                "DPoP-bound tokens (cnf) are not accepted by this pod server yet; request an unbound token",
-            ));
-        }
+        self.check_binding(presented, &claims, request, clock)?;
         self.check_not_revoked(issuer, token, &claims, clock)
             .await?;
         let scopes =
             ScopeSet::parse(&claims.scope).map_err(|e| TokenError::Invalid(e.to_string()))?;
         Ok(Verified { claims, scopes })
+    }
+
+    /// A DPoP-bound token (`cnf.jkt`) needs the DPoP scheme and a fresh proof by its key for
+    /// this request (`htm`, `htu`, `iat`, `ath`, unused `jti`); an unbound token needs `Bearer`.
+    fn check_binding(
+        &self,
+        presented: &Presented,
+        claims: &AccessClaims,
+        (method, url): (&str, &str),
+        clock: &Clock,
+    ) -> Result<(), TokenError> {
+        let bound = claims
+            .cnf
+            .as_ref()
+            .and_then(|c| c.get("jkt"))
+            .and_then(|j| j.as_str());
+        match (bound, &presented.proof) {
+            (None, None) => Ok(()),
+            (None, Some(_)) => Err(TokenError::Invalid(
+                "this token is not DPoP-bound; send it with the Bearer scheme".into(),
+            )),
+            (Some(_), None) => Err(TokenError::Dpop(
+                "this token is DPoP-bound: send 'Authorization: DPoP <token>' with a DPoP proof"
+                    .into(),
+            )),
+            (Some(jkt), Some(proof)) => {
+                let now = clock.now_secs();
+                let proof =
+                    op_protocol::dpop::verify(proof, method, url, now, Some(&presented.token))
+                        .map_err(|e| TokenError::Dpop(e.0))?;
+                if proof.jkt != jkt {
+                    return Err(TokenError::Dpop(
+                        "the DPoP proof is signed by another key than the token is bound to".into(),
+                    ));
+                }
+                if !self.replay.first_use(&proof.jti, now) {
+                    return Err(TokenError::Dpop(
+                        "the DPoP proof was already used (jti replay)".into(),
+                    ));
+                }
+                Ok(())
+            }
+        }
     }
 
     async fn check_not_revoked(

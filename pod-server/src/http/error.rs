@@ -101,6 +101,15 @@ impl ResponseError for HttpError {
             HttpError::InvalidToken(TokenError::Unavailable(_)) => {
                 res.insert_header((header::RETRY_AFTER, "2"));
             }
+            HttpError::InvalidToken(TokenError::Dpop(e)) => {
+                let value = format!(
+                    "DPoP algs=\"EdDSA ES256\", error=\"invalid_dpop_proof\", error_description=\"{}\"",
+                    e.replace(['"', '\\'], "'")
+                );
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    res.insert_header((header::WWW_AUTHENTICATE, v));
+                }
+            }
             HttpError::InvalidToken(e) => {
                 let description = e.to_string().replace(['"', '\\'], "'");
                 let value = format!(

@@ -6,6 +6,7 @@ use op_protocol::media::RdfFormat;
 use op_protocol::vocab::{ldp, pim};
 
 use super::error::HttpError;
+use crate::auth::token::{Presented, TokenError};
 use crate::pod::model::{Kind, Meta};
 use crate::pod::ops::{Conditions, EtagList};
 
@@ -137,34 +138,46 @@ pub fn content_type(req: &HttpRequest) -> Option<String> {
         .filter(|m| !m.is_empty())
 }
 
-/// The bearer token, if any; refuses tokens in the query string and unknown schemes.
-pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, HttpError> {
+/// The access token and how it was presented, if any; refuses tokens in the query string and
+/// unknown schemes.
+pub fn presented_token(req: &HttpRequest) -> Result<Option<Presented>, HttpError> {
+    let invalid = |m: &str| HttpError::InvalidToken(TokenError::Invalid(m.to_owned()));
     if req
         .query_string()
         .split('&')
         .any(|p| p.starts_with("access_token="))
     {
-        return Err(HttpError::InvalidToken(crate::auth::token::TokenError::Invalid(
-            "tokens in URLs are refused (they leak into logs); send them in the Authorization header".into(),
-        )));
+        return Err(invalid(
+            "tokens in URLs are refused (they leak into logs); send them in the Authorization header",
+        ));
     }
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let value = value.to_str().unwrap_or("");
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    let token = token.trim().to_owned();
+    if token.is_empty() {
+        return Err(invalid(
+            "the Authorization header must be 'Bearer <token>' or 'DPoP <token>'",
+        ));
+    }
+    let proof = req
+        .headers()
+        .get("DPoP")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     match scheme.to_ascii_lowercase().as_str() {
-        "bearer" if !token.trim().is_empty() => Ok(Some(token.trim().to_owned())),
-        "dpop" => Err(HttpError::InvalidToken(
-            crate::auth::token::TokenError::Invalid(
-                "DPoP-bound tokens are not accepted by this pod server yet; use a Bearer token"
-                    .into(),
-            ),
-        )),
-        _ => Err(HttpError::InvalidToken(
-            crate::auth::token::TokenError::Invalid(
-                "the Authorization header must be 'Bearer <access token>'".into(),
-            ),
+        "bearer" => Ok(Some(Presented { token, proof: None })),
+        "dpop" => match proof {
+            Some(proof) => Ok(Some(Presented {
+                token,
+                proof: Some(proof),
+            })),
+            None => Err(invalid("the DPoP scheme needs a DPoP proof header")),
+        },
+        _ => Err(invalid(
+            "the Authorization header must be 'Bearer <token>' or 'DPoP <token>'",
         )),
     }
 }

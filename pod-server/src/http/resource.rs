@@ -175,16 +175,20 @@ async fn identify(
     state: &AppState,
     pod: &PodName,
 ) -> Result<Identity, HttpError> {
-    match headers::bearer_token(req)? {
-        None => Ok(Identity::Anonymous),
-        Some(token) => {
-            let verified = state
-                .verifier
-                .verify(&token, &state.pod_root(pod), &state.clock)
-                .await?;
-            Ok(Identity::Token(Box::new(verified)))
-        }
-    }
+    let Some(presented) = headers::presented_token(req)? else {
+        return Ok(Identity::Anonymous);
+    };
+    let url = format!("{}{}", state.base, req.uri().path());
+    let verified = state
+        .verifier
+        .verify(
+            &presented,
+            &state.pod_root(pod),
+            (req.method().as_str(), &url),
+            &state.clock,
+        )
+        .await?;
+    Ok(Identity::Token(Box::new(verified)))
 }
 
 impl Target<'_> {
