@@ -50,7 +50,7 @@ pub async fn start(data: &Path, hub_listen: &str, pod_listen: &str) -> anyhow::R
         admin_token: Some(hub_admin),
         pod_provider: Some(op_hub::config::RawPodProvider {
             url: pod_url,
-            admin_token: pod_admin.clone(),
+            admin_token: None,
         }),
         ..Default::default()
     }

@@ -120,7 +120,7 @@ pub async fn sign_up(
             SignUpError::Store(op_store::StoreError::from(op_store::KvError(e.to_string())))
         })?;
     let (webid, pod) = match &hub.pods {
-        Some(provider) => match provider.create(username.as_str()).await {
+        Some(provider) => match provider.create(hub, username.as_str()).await {
             Ok(created) => (
                 created.webid,
                 Some(PodLink {

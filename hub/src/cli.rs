@@ -100,7 +100,8 @@ struct Settings {
     /// Pod server that hosts new workers' pods.
     #[arg(long, env = "OP_HUB_POD_PROVIDER")]
     pod_provider: Option<String>,
-    /// The pod server's admin token.
+    /// The pod server's admin token (optional: without it the hub signs service tokens, which
+    /// the pod server accepts when it trusts this hub).
     #[arg(long, env = "OP_HUB_POD_PROVIDER_TOKEN", hide_env_values = true)]
     pod_provider_token: Option<String>,
 }
@@ -117,12 +118,13 @@ impl Settings {
         raw.storage = self.storage.or(raw.storage);
         raw.admin_token = self.admin_token.or(raw.admin_token);
         match (self.pod_provider, self.pod_provider_token) {
-            (Some(url), Some(admin_token)) => {
+            (Some(url), admin_token) => {
                 raw.pod_provider = Some(RawPodProvider { url, admin_token })
             }
             (None, None) => {}
-            _ => return Err("--pod-provider and --pod-provider-token go together".into()),
+            (None, Some(_)) => return Err("--pod-provider-token needs --pod-provider".into()),
         }
+
         raw.validate()
     }
 }

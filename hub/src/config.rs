@@ -12,8 +12,10 @@ use serde::Deserialize;
 pub struct RawPodProvider {
     /// The pod server's base URL.
     pub url: String,
-    /// Its admin API bearer token.
-    pub admin_token: String,
+    /// Its admin API bearer token; without one the hub signs a service token for each call,
+    /// which the pod server accepts when it trusts this hub.
+    #[serde(default)]
+    pub admin_token: Option<String>,
 }
 
 /// The config file as written (see `hub/config.example.toml`).

@@ -7,10 +7,36 @@ use serde::Deserialize;
 pub struct PodProvider {
     /// The pod server's base URL.
     pub base: String,
-    /// Its admin bearer token.
-    pub admin_token: String,
+    /// Its admin bearer token, when the operator configured one; otherwise the hub signs a
+    /// one-minute service token for itself (`sub` = `iss`, `aud` = the pod server's root).
+    pub admin_token: Option<String>,
     /// HTTP client (rustls).
     pub http: reqwest::Client,
+}
+
+/// How long a service token lives, seconds.
+const SERVICE_TOKEN_SECS: u64 = 60;
+
+/// A token the hub signs for itself to call a pod server's admin API.
+pub fn service_token(hub: &crate::state::Hub, audience: &str) -> String {
+    let now = hub.now();
+    let claims = op_protocol::token::AccessClaims {
+        iss: hub.issuer.clone(),
+        sub: hub.issuer.clone(),
+        aud: audience.to_owned(),
+        client_id: hub.issuer.clone(),
+        scope: String::new(),
+        authorization_details: Vec::new(),
+        jti: crate::secret::random_id(),
+        iat: now,
+        exp: now + SERVICE_TOKEN_SECS,
+        nbf: None,
+        grant_id: None,
+        webid: None,
+        cnf: None,
+    };
+    hub.keys()
+        .sign(op_protocol::token::ACCESS_TOKEN_TYP, &claims)
 }
 
 /// What the pod server answers when it creates a pod.
@@ -35,12 +61,20 @@ pub enum ProvisionError {
 
 impl PodProvider {
     /// Creates a pod named `name`.
-    pub async fn create(&self, name: &str) -> Result<CreatedPod, ProvisionError> {
+    pub async fn create(
+        &self,
+        hub: &crate::state::Hub,
+        name: &str,
+    ) -> Result<CreatedPod, ProvisionError> {
         let url = format!("{}{}", self.base, op_protocol::routes::POD_ADMIN_PODS);
+        let credential = match &self.admin_token {
+            Some(token) => token.clone(),
+            None => service_token(hub, &format!("{}/", self.base)),
+        };
         let res = self
             .http
             .post(&url)
-            .bearer_auth(&self.admin_token)
+            .bearer_auth(credential)
             .json(&serde_json::json!({ "name": name }))
             .send()
             .await

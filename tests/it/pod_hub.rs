@@ -289,6 +289,23 @@ async fn tokens_not_meant_for_this_pod_are_refused() {
     let (status, body) = call(&stack, Method::GET, "/gigs/", &access(&cc), None).await;
     assert_eq!(status, 401, "a token for the hub itself: {body}");
     assert!(body.contains("another resource server"), "{body}");
+    // Only the operator's token or the hub's own service token opens the admin API.
+    let owner = access(&grant(&stack, &mut browser, &stack.app, "pod:owner", None).await);
+    for token in [owner, access(&cc)] {
+        let res = stack
+            .http
+            .post(format!("{}/.admin/pods", stack.pod_base))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"name": "mallory"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(res.status().as_u16(), 401 | 403),
+            "{}",
+            res.status()
+        );
+    }
     stack.stop().await;
 }
 

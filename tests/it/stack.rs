@@ -101,9 +101,11 @@ impl Stack {
             data_dir: Some(dir.join("hub")),
             storage: Some(storage),
             admin_token: Some(HUB_ADMIN.into()),
+            // No shared secret: the hub signs a service token that the pod accepts because it
+            // trusts the hub.
             pod_provider: Some(RawPodProvider {
                 url: pod_base.to_owned(),
-                admin_token: ADMIN_TOKEN.into(),
+                admin_token: None,
             }),
             ..HubConfig::default()
         };

@@ -6,6 +6,8 @@ use op_protocol::path::PodName;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
+use crate::auth::token::Presented;
+
 use super::AppState;
 use super::error::HttpError;
 use crate::pod::ops;
@@ -20,13 +22,10 @@ pub struct CreatePod {
     pub owner: Option<String>,
 }
 
-fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
-    let Some(expected) = &state.admin_token else {
-        return Err(HttpError::NotFound(
-            "the admin API is disabled; set admin_token (or OP_POD_ADMIN_TOKEN) to enable it"
-                .into(),
-        ));
-    };
+/// The admin API takes the operator's static token, or a service token that a trusted hub signed
+/// for itself (`sub` = `iss`, `aud` = this server's root) — how a hub provisions hosted pods
+/// without any shared secret.
+async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -34,14 +33,39 @@ fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| {
             HttpError::Unauthenticated(
-                "the admin API needs 'Authorization: Bearer <admin token>'".into(),
+                "the admin API needs 'Authorization: Bearer <admin token or hub service token>'"
+                    .into(),
             )
         })?;
-    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        Ok(())
-    } else {
-        Err(HttpError::Forbidden("wrong admin token".into()))
+    if let Some(expected) = &state.admin_token
+        && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+    {
+        return Ok(());
     }
+    if given.matches('.').count() == 2 {
+        let presented = Presented {
+            token: given.to_owned(),
+            proof: None,
+        };
+        let url = format!("{}{}", state.base, req.uri().path());
+        let verified = state
+            .verifier
+            .verify(
+                &presented,
+                &format!("{}/", state.base),
+                (req.method().as_str(), &url),
+                &state.clock,
+            )
+            .await?;
+        if verified.claims.sub == verified.claims.iss {
+            return Ok(());
+        }
+        return Err(HttpError::Forbidden(
+            "only the operator's admin token or a hub's own service token may use the admin API"
+                .into(),
+        ));
+    }
+    Err(HttpError::Forbidden("wrong admin token".into()))
 }
 
 /// `POST /.admin/pods`: creates a pod; 201 with its URLs.
@@ -50,7 +74,7 @@ pub async fn create_pod(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let body: CreatePod = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("expected JSON {{\"name\": \"...\"}}: {e}")))?;
     let name = PodName::parse(&body.name)?;
@@ -74,7 +98,7 @@ pub async fn get_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let name = PodName::parse(&name)?;
     let record = ops::active_pod(&state.store, &name)?;
     Ok(HttpResponse::Ok().json(record))
@@ -86,7 +110,7 @@ pub async fn delete_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let name = PodName::parse(&name)?;
     ops::active_pod(&state.store, &name)?;
     ops::delete_pod(&state.store, &name).await?;
