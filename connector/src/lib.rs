@@ -2,9 +2,11 @@
 //!
 //! The record model, signing and verification live in [`op_protocol::record`]; this crate adds
 //! what a command line needs around them: reading records in the forms platforms hand them over
-//! ([`batch`]). OAuth client flows and pod access are the next issue.
+//! ([`batch`]), and talking to a hub ([`hub`]: platforms' controller documents, key registration).
+//! OAuth client flows and pod access are the next issue.
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod hub;
 
 pub use op_protocol as protocol;

@@ -13,6 +13,7 @@ pub mod http;
 pub mod i18n;
 pub mod keys;
 pub mod oauth_error;
+pub mod platform;
 pub mod provider;
 pub mod secret;
 pub mod server;

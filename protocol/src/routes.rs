@@ -58,3 +58,7 @@ pub const HUB_ADMIN_CLIENTS: &str = "/admin/clients";
 pub const HUB_ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";
 /// Hub: health check.
 pub const HUB_HEALTH: &str = "/.well-known/op-health";
+/// Hub: registered platforms; `{HUB_PLATFORMS}/{id}` is a platform's controller document (its
+/// record-signing keys), `{HUB_PLATFORMS}/{id}/keys` (POST) registers a key,
+/// `{HUB_PLATFORMS}/{id}/registration` says whether the platform is certified.
+pub const HUB_PLATFORMS: &str = "/platforms";

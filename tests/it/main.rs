@@ -8,5 +8,6 @@ mod pod_crash;
 mod pod_hub;
 mod pod_limits;
 mod pod_resources;
+mod records_flow;
 mod stack;
 mod tidy;

@@ -113,7 +113,12 @@ async fn refused_tokens_get_401_with_a_reason() {
     for (name, token, reason) in cases {
         let (code, www, body) = status(pod.client.get(pod.url("/gigs/")).bearer_auth(&token)).await;
         assert_eq!(code, 401, "{name}");
-        assert!(www.contains("invalid_token"), "{name}: {www}");
+        let challenge = if name == "DPoP-bound" {
+            "invalid_dpop_proof"
+        } else {
+            "invalid_token"
+        };
+        assert!(www.contains(challenge), "{name}: {www}");
         assert!(body.contains(reason), "{name}: {body}");
     }
     let query = format!(

@@ -13,7 +13,7 @@ use crate::stack::{Browser, REDIRECT, Registered, Stack};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// Runs the code flow for `client` with the worker logged in to `browser`; returns the token response.
-async fn grant(
+pub async fn grant(
     stack: &Stack,
     browser: &mut Browser,
     client: &Registered,
@@ -65,7 +65,7 @@ async fn grant(
     res.json().await.unwrap()
 }
 
-fn access(tokens: &serde_json::Value) -> String {
+pub fn access(tokens: &serde_json::Value) -> String {
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 

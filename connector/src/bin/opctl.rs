@@ -54,6 +54,22 @@ enum Command {
 enum KeysCommand {
     /// Prints a new key file ({publicKeyMultibase, secretKeyMultibase}); its did:key goes to stderr.
     Generate,
+    /// Registers the key's public half at a hub for a platform; prints the issuer and the
+    /// verification method to sign with (`--issuer`, `--method` of `record sign`).
+    Register {
+        /// The key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The hub's URL.
+        #[arg(long, env = "OP_HUB_URL")]
+        hub: String,
+        /// The platform's client id at the hub.
+        #[arg(long, env = "OP_CLIENT_ID")]
+        client_id: String,
+        /// The platform's client secret.
+        #[arg(long, env = "OP_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+    },
     /// Prints the controller document that lets verifiers resolve ISSUER's key.
     Controller {
         #[command(flatten)]
@@ -123,6 +139,9 @@ enum RecordCommand {
         /// A controller document for an issuer that is not a did:key (repeatable).
         #[arg(long)]
         controller: Vec<PathBuf>,
+        /// A hub whose registered platforms' keys are fetched for issuers under {hub}/platforms/.
+        #[arg(long, env = "OP_HUB_URL")]
+        hub: Option<String>,
         /// A status list credential the records refer to (repeatable).
         #[arg(long)]
         status_list: Vec<PathBuf>,
@@ -197,6 +216,12 @@ fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
             let file = serde_json::to_value(key.to_file()).map_err(anyhow::Error::from)?;
             emit(&batch::write(Layout::Single, &[file]))
         }
+        Command::Keys(KeysCommand::Register {
+            key,
+            hub,
+            client_id,
+            client_secret,
+        }) => register_key(&key, &hub, &client_id, &client_secret),
         Command::Keys(KeysCommand::Controller { identity }) => {
             let signer = signer(&identity)?;
             let doc = ControllerDocument::with_assertion_key(
@@ -231,9 +256,19 @@ fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
         Command::Record(RecordCommand::Verify {
             input,
             controller,
+            hub,
             status_list,
             skip_status,
-        }) => verify_records(&input, &controller, &status_list, skip_status, clock),
+        }) => verify_records(
+            &input,
+            &Resolve {
+                files: &controller,
+                hub: hub.as_deref(),
+            },
+            &status_list,
+            skip_status,
+            clock,
+        ),
         Command::Status(StatusCommand::Issue {
             identity,
             url,
@@ -312,20 +347,89 @@ fn convert_export(args: &ConvertArgs, clock: &Clock) -> Result<(), Failure> {
     ))
 }
 
+fn register_key(
+    key: &Path,
+    hub: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<(), Failure> {
+    let file: KeyFile = serde_json::from_str(&read(key)?)
+        .with_context(|| format!("{} is not a key file", key.display()))
+        .map_err(Failure::Usage)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let http = op_connector::hub::http_client();
+    let method = runtime
+        .block_on(op_connector::hub::register_key(
+            &http,
+            hub,
+            client_id,
+            client_secret,
+            &file.public_key_multibase,
+        ))
+        .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
+    let issuer = method.split('#').next().unwrap_or_default().to_owned();
+    emit(&format!(
+        "{}\n",
+        serde_json::json!({ "issuer": issuer, "method": method })
+    ))
+}
+
+/// Where issuers' controller documents come from besides `did:key`.
+struct Resolve<'a> {
+    files: &'a [PathBuf],
+    hub: Option<&'a str>,
+}
+
+/// Controller documents from files, then from the hub for its platforms named as issuers.
+fn controllers(resolve: &Resolve<'_>, docs: &[Value]) -> Result<Controllers, Failure> {
+    let mut methods = Controllers::new();
+    let mut known = std::collections::BTreeSet::new();
+    for path in resolve.files {
+        let doc: ControllerDocument = serde_json::from_str(&read(path)?)
+            .with_context(|| format!("{} is not a controller document", path.display()))
+            .map_err(Failure::Usage)?;
+        known.insert(doc.id.clone());
+        methods = methods.with(doc);
+    }
+    let Some(hub) = resolve.hub else {
+        return Ok(methods);
+    };
+    let issuers: std::collections::BTreeSet<String> = docs
+        .iter()
+        .filter_map(|d| d.get("issuer").and_then(Value::as_str))
+        .filter(|i| op_connector::hub::is_hub_platform(hub, i) && !known.contains(*i))
+        .map(str::to_owned)
+        .collect();
+    if issuers.is_empty() {
+        return Ok(methods);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::Failed)?;
+    let http = op_connector::hub::http_client();
+    for issuer in issuers {
+        let doc = runtime
+            .block_on(op_connector::hub::controller_document(&http, &issuer))
+            .map_err(|e| Failure::Failed(anyhow!("cannot resolve issuer {issuer}: {e}")))?;
+        methods = methods.with(doc);
+    }
+    Ok(methods)
+}
+
 fn verify_records(
     input: &Path,
-    controllers: &[PathBuf],
+    resolve: &Resolve<'_>,
     status_lists: &[PathBuf],
     skip_status: bool,
     clock: &Clock,
 ) -> Result<(), Failure> {
-    let mut methods = Controllers::new();
-    for path in controllers {
-        let doc: ControllerDocument = serde_json::from_str(&read(path)?)
-            .with_context(|| format!("{} is not a controller document", path.display()))
-            .map_err(Failure::Usage)?;
-        methods = methods.with(doc);
-    }
+    let (_, docs) = read_batch(input)?;
+    let methods = controllers(resolve, &docs)?;
     let mut lists = StatusLists::new();
     for path in status_lists {
         let list: Value = serde_json::from_str(&read(path)?)
@@ -343,7 +447,6 @@ fn verify_records(
         status,
         clock,
     };
-    let (_, docs) = read_batch(input)?;
     let mut report = String::new();
     let mut all_valid = true;
     for (i, doc) in docs.iter().enumerate() {

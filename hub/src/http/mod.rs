@@ -8,6 +8,7 @@ pub mod error;
 pub mod feed;
 pub mod oauth;
 pub mod pages;
+pub mod platforms;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
@@ -65,6 +66,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         .route(
             routes::HUB_ADMIN_KEYS_ROTATE,
             web::post().to(admin::rotate_keys),
+        )
+        .route(
+            &format!("{}/{{id}}", routes::HUB_PLATFORMS),
+            web::get().to(platforms::controller),
+        )
+        .route(
+            &format!("{}/{{id}}/registration", routes::HUB_PLATFORMS),
+            web::get().to(platforms::registration),
+        )
+        .route(
+            &format!("{}/{{id}}/keys", routes::HUB_PLATFORMS),
+            web::post().to(platforms::register_key),
         );
 }
 

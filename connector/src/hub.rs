@@ -1,0 +1,155 @@
+//! Talking to a hub: resolving platforms' controller documents and registering signing keys.
+
+use op_protocol::proof::ControllerDocument;
+use op_protocol::routes::HUB_PLATFORMS;
+use thiserror::Error;
+
+/// A hub request failed.
+#[derive(Debug, Error)]
+pub enum HubError {
+    /// The network request failed.
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable {
+        /// What was requested.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The hub answered with an error.
+    #[error("{url} answered HTTP {status}: {body}")]
+    Refused {
+        /// What was requested.
+        url: String,
+        /// Status code.
+        status: u16,
+        /// The hub's message.
+        body: String,
+    },
+    /// The answer was not what the protocol says.
+    #[error("{url} answered something that is not a {what}: {reason}")]
+    Malformed {
+        /// What was requested.
+        url: String,
+        /// What was expected.
+        what: &'static str,
+        /// Why it does not parse.
+        reason: String,
+    },
+}
+
+/// An HTTP client on our rustls + ring stack (installs the crypto provider once).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("an HTTP client with the ring provider")
+}
+
+/// Whether `issuer` is a platform registered at `hub` (`{hub}/platforms/{id}`).
+pub fn is_hub_platform(hub: &str, issuer: &str) -> bool {
+    issuer
+        .strip_prefix(hub.trim_end_matches('/'))
+        .and_then(|rest| rest.strip_prefix(HUB_PLATFORMS))
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|id| !id.is_empty() && !id.contains(['/', '#', '?']))
+}
+
+async fn send(req: reqwest::RequestBuilder, url: &str) -> Result<reqwest::Response, HubError> {
+    let res = req.send().await.map_err(|e| HubError::Unreachable {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if res.status().is_success() {
+        return Ok(res);
+    }
+    Err(HubError::Refused {
+        url: url.to_owned(),
+        status: res.status().as_u16(),
+        body: res.text().await.unwrap_or_default(),
+    })
+}
+
+/// Fetches a platform's controller document from the hub that hosts it.
+pub async fn controller_document(
+    http: &reqwest::Client,
+    issuer: &str,
+) -> Result<ControllerDocument, HubError> {
+    let res = send(
+        http.get(issuer).header("Accept", "application/ld+json"),
+        issuer,
+    )
+    .await?;
+    let doc: ControllerDocument = res.json().await.map_err(|e| HubError::Malformed {
+        url: issuer.to_owned(),
+        what: "controller document",
+        reason: e.to_string(),
+    })?;
+    if doc.id != issuer {
+        return Err(HubError::Malformed {
+            url: issuer.to_owned(),
+            what: "controller document for this issuer",
+            reason: format!("it describes {}", doc.id),
+        });
+    }
+    Ok(doc)
+}
+
+/// Registers a platform's public signing key at the hub (authenticated as the platform);
+/// returns the verification method id to sign with (`{hub}/platforms/{id}#key-n`).
+pub async fn register_key(
+    http: &reqwest::Client,
+    hub: &str,
+    client_id: &str,
+    client_secret: &str,
+    public_key_multibase: &str,
+) -> Result<String, HubError> {
+    let url = format!(
+        "{}{HUB_PLATFORMS}/{client_id}/keys",
+        hub.trim_end_matches('/')
+    );
+    let req = http
+        .post(&url)
+        .basic_auth(client_id, Some(client_secret))
+        .json(&serde_json::json!({ "publicKeyMultibase": public_key_multibase }));
+    let body: serde_json::Value =
+        send(req, &url)
+            .await?
+            .json()
+            .await
+            .map_err(|e| HubError::Malformed {
+                url: url.clone(),
+                what: "key registration",
+                reason: e.to_string(),
+            })?;
+    body["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or(HubError::Malformed {
+            url,
+            what: "key registration",
+            reason: "no id".into(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_platform_documents_under_the_hub_are_fetched_from_it() {
+        let hub = "https://hub.example";
+        assert!(is_hub_platform(hub, "https://hub.example/platforms/acme"));
+        assert!(!is_hub_platform(hub, "https://hub.example/platforms/"));
+        assert!(!is_hub_platform(
+            hub,
+            "https://hub.example/platforms/acme/x"
+        ));
+        assert!(!is_hub_platform(hub, "https://evil.example/platforms/acme"));
+        assert!(!is_hub_platform(
+            hub,
+            "https://hub.example.evil/platforms/acme"
+        ));
+        assert!(!is_hub_platform(hub, "did:key:z6Mk"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Platforms at the hub: their controller documents (public), key registration (the platform
+//! itself), and whether they are certified (public).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::error::HubError;
+use crate::client::{CLIENTS, ClientKind};
+use crate::platform::{self, KeyError};
+use crate::state::Hub;
+
+fn platform(hub: &Hub, id: &str) -> Result<crate::client::Client, HubError> {
+    CLIENTS
+        .get(&hub.store, id)?
+        .filter(|c| c.kind == ClientKind::Platform)
+        .ok_or_else(|| HubError::Api(404, format!("no platform {id:?} is registered at this hub")))
+}
+
+/// `GET /platforms/{id}`: the controller document listing the platform's record-signing keys.
+pub async fn controller(
+    hub: web::Data<Hub>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, HubError> {
+    platform(&hub, &id)?;
+    let keys = platform::keys_of(&hub, &id)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(platform::controller_document(&hub, &id, &keys)))
+}
+
+/// `GET /platforms/{id}/registration`: name, home page and whether an operator certified it.
+pub async fn registration(
+    hub: web::Data<Hub>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, HubError> {
+    let client = platform(&hub, &id)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(serde_json::json!({
+            "id": platform::controller_url(&hub, &id),
+            "client_id": client.id,
+            "name": client.name,
+            "homepage": client.homepage,
+            "certified": client.certified,
+        })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewKey {
+    public_key_multibase: String,
+}
+
+/// `POST /platforms/{id}/keys`: the platform (authenticated as that client) registers a key.
+pub async fn register_key(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    id: web::Path<String>,
+    body: web::Json<NewKey>,
+) -> Result<HttpResponse, HubError> {
+    let client = super::oauth::authenticate_client(&hub, &req, &HashMap::new())?;
+    if client.id.as_str() != id.as_str() {
+        return Err(HubError::Api(
+            403,
+            "a platform may register keys only for itself".into(),
+        ));
+    }
+    let key = platform::register_key(&hub, &client, &body.public_key_multibase)
+        .await
+        .map_err(|e| match e {
+            KeyError::Store(e) => e.into(),
+            other => HubError::Api(400, other.to_string()),
+        })?;
+    let controller = platform::controller_url(&hub, &id);
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "id": format!("{controller}#{}", key.fragment),
+        "controller": controller,
+        "publicKeyMultibase": key.public_key_multibase,
+    })))
+}

@@ -1,0 +1,135 @@
+//! Signed records across the stack: a platform registers its key at the hub, signs records as
+//! `{hub}/platforms/{id}`, writes them into the worker's pod; a matcher with a grant reads them
+//! back byte for byte and verifies them against the key it resolves from the hub.
+
+use op_protocol::clock::Clock;
+use op_protocol::datetime::DateTime;
+use op_protocol::iri::AbsoluteIri;
+use op_protocol::proof::{Controllers, KeyPair, VerificationMethodId};
+use op_protocol::record::{
+    GigExport, Issuance, Signer, StatusAllocation, StatusCheck, Verifier, convert,
+};
+
+use crate::stack::{Browser, Stack};
+
+const EXPORT: &str = include_str!("../../protocol/tests/data/gig-export.json");
+
+#[tokio::test]
+async fn records_signed_by_a_registered_platform_verify_after_a_round_trip_through_the_pod() {
+    let stack = Stack::start().await;
+    let mut browser = Browser::new();
+    browser
+        .sign_up(&stack.issuer, "alice", "correct horse battery staple")
+        .await;
+    let platform_token = crate::pod_hub::access(
+        &crate::pod_hub::grant(&stack, &mut browser, &stack.platform, "gig:write", None).await,
+    );
+    let matcher_token = crate::pod_hub::access(
+        &crate::pod_hub::grant(&stack, &mut browser, &stack.matcher, "gig:read", None).await,
+    );
+
+    // The platform registers its signing key at the hub.
+    let key = KeyPair::from_seed(rand::random());
+    let http = op_connector::hub::http_client();
+    let method = op_connector::hub::register_key(
+        &http,
+        &stack.issuer,
+        &stack.platform.id,
+        stack.platform.secret.as_deref().unwrap(),
+        &key.public().to_multibase(),
+    )
+    .await
+    .unwrap();
+    let issuer = format!("{}/platforms/{}", stack.issuer, stack.platform.id);
+    assert_eq!(method, format!("{issuer}#key-1"));
+    let signer = Signer::new(
+        key,
+        AbsoluteIri::parse("issuer", &issuer).unwrap(),
+        VerificationMethodId::parse(&method).unwrap(),
+    );
+
+    // It converts its export, signs each record and writes it into its folder in the pod.
+    let webid = format!("{}profile/card#me", stack.pod_root("alice"));
+    let mut issuance = Issuance::new(
+        &issuer,
+        DateTime::parse("2026-01-01T00:00:00Z").unwrap(),
+        StatusAllocation {
+            list: AbsoluteIri::parse("list", &format!("{issuer}/status/1")).unwrap(),
+            first_index: 0,
+        },
+    );
+    issuance.subject = Some(AbsoluteIri::parse("subject", &webid).unwrap());
+    let records = convert(&GigExport::from_json(EXPORT).unwrap(), &issuance).unwrap();
+    let clock = Clock::system();
+    let mut written = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        let signed = signer.sign(record, &clock).unwrap();
+        let body = serde_json::to_string_pretty(&signed).unwrap();
+        let url = format!("{}gigs/acme/record-{i}", stack.pod_root("alice"));
+        let res = stack
+            .http
+            .put(&url)
+            .bearer_auth(&platform_token)
+            .header("Content-Type", "application/ld+json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        written.push((url, body));
+    }
+
+    // The matcher reads them back and verifies them with the key it resolves from the hub.
+    let controller = op_connector::hub::controller_document(&http, &issuer)
+        .await
+        .unwrap();
+    let methods = Controllers::new().with(controller);
+    let verifier = Verifier {
+        methods: &methods,
+        status: StatusCheck::Skip,
+        clock: &clock,
+    };
+    for (url, body) in &written {
+        let res = stack
+            .http
+            .get(url)
+            .bearer_auth(&matcher_token)
+            .header("Accept", "application/ld+json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let served = res.text().await.unwrap();
+        assert_eq!(&served, body, "served byte for byte as signed");
+        let verified = verifier
+            .verify(&serde_json::from_str(&served).unwrap())
+            .unwrap();
+        assert!(verified.is_valid(), "{url}");
+        let mut tampered: serde_json::Value = serde_json::from_str(&served).unwrap();
+        tampered["validFrom"] = "2020-01-01T00:00:00Z".into();
+        assert!(
+            verifier.verify(&tampered).is_err() || !verifier.verify(&tampered).unwrap().is_valid()
+        );
+    }
+    // Records with named graphs (the proof) are offered as TriG, never flattened silently.
+    let res = stack
+        .http
+        .get(&written[0].0)
+        .bearer_auth(&matcher_token)
+        .header("Accept", "application/n-quads")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let registration: serde_json::Value = stack
+        .http
+        .get(format!("{issuer}/registration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(registration["certified"], true);
+    stack.stop().await;
+}
