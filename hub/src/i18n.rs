@@ -99,6 +99,10 @@ pub struct Text {
     pub revoked: &'static str,
     pub activity: &'static str,
     pub error_title: &'static str,
+    pub link_pod: &'static str,
+    pub link_pod_hint: &'static str,
+    pub pod_url: &'static str,
+    pub link_code: &'static str,
 }
 
 static EN: Text = Text {
@@ -144,6 +148,10 @@ static EN: Text = Text {
     revoked: "revoked",
     activity: "Recent activity",
     error_title: "Something is wrong with this request",
+    link_pod: "Link your own pod",
+    link_pod_hint: "Run op-pod with this hub as trusted issuer; it prints a one-time code. Enter your pod's address and that code.",
+    pod_url: "Your pod's address",
+    link_code: "Link code",
 };
 
 static SV: Text = Text {
@@ -189,6 +197,10 @@ static SV: Text = Text {
     revoked: "återkallad",
     activity: "Senaste händelser",
     error_title: "Något är fel med begäran",
+    link_pod: "Koppla din egen pod",
+    link_pod_hint: "Kör op-pod med den här hubben som betrodd utfärdare; den skriver ut en engångskod. Ange podens adress och koden.",
+    pod_url: "Din pods adress",
+    link_code: "Kopplingskod",
 };
 
 #[cfg(test)]

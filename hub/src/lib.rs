@@ -12,6 +12,7 @@ pub mod grant;
 pub mod http;
 pub mod i18n;
 pub mod keys;
+pub mod link;
 pub mod oauth_error;
 pub mod platform;
 pub mod provider;

@@ -94,13 +94,14 @@ pub fn hub_state(
     let _ = rustls::crypto::ring::default_provider().install_default();
     let keys = KeySet::load_or_create(&store, clock.now_secs(), config.lifetimes.access_secs + 60)?;
     let secret = secret_key(&store)?;
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("an HTTP client with the ring provider");
     let pods = config.pod_provider.as_ref().map(|p| PodProvider {
         base: p.url.trim_end_matches('/').to_owned(),
         admin_token: p.admin_token.clone(),
-        http: reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .expect("an HTTP client with the ring provider"),
+        http: http.clone(),
     });
     let secure_cookies = url::Url::parse(&issuer)
         .is_ok_and(|u| u.scheme() == "https" || !crate::client::is_loopback(&u));
@@ -117,6 +118,7 @@ pub fn hub_state(
         pods,
         admin_token: config.admin_token.clone(),
         secure_cookies,
+        http,
     })
 }
 

@@ -61,6 +61,8 @@ pub struct Hub {
     pub admin_token: Option<String>,
     /// Whether cookies are marked `Secure` (everywhere except loopback HTTP).
     pub secure_cookies: bool,
+    /// The HTTP client for calling pod servers (rustls).
+    pub http: reqwest::Client,
 }
 
 impl Hub {

@@ -50,6 +50,13 @@ enum PodAction {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Print a one-time code that links the pod to a worker's hub account (valid 24 hours).
+    LinkCode {
+        /// Pod name.
+        name: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// List pods with their usage.
     List {
         #[command(flatten)]
@@ -173,6 +180,12 @@ async fn serve(config: crate::config::Config) -> Result<(), String> {
         "op-pod listening on {} ({mode}; storage {storage:?})",
         running.base_url
     );
+    if let Some(code) = &running.link_code {
+        println!(
+            "Link this pod to your account: on your hub's dashboard enter {}/ and the code {code} (valid 24 hours, once).",
+            running.base_url
+        );
+    }
     let handle = running.handle();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -185,6 +198,7 @@ async fn serve(config: crate::config::Config) -> Result<(), String> {
 enum PodOp {
     Create(String, Option<String>),
     Delete(String),
+    LinkCode(String),
     List,
 }
 
@@ -196,6 +210,7 @@ async fn pod_command(action: PodAction) -> Result<(), String> {
             settings,
         } => (settings, PodOp::Create(name, owner)),
         PodAction::Delete { name, settings } => (settings, PodOp::Delete(name)),
+        PodAction::LinkCode { name, settings } => (settings, PodOp::LinkCode(name)),
         PodAction::List { settings } => (settings, PodOp::List),
     };
     let config = settings.resolve()?;
@@ -239,6 +254,17 @@ async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("deleted pod {name} and everything in it");
+        }
+        PodOp::LinkCode(name) => {
+            let name = PodName::parse(&name).map_err(|e| e.to_string())?;
+            ops::active_pod(&state.store, &name).map_err(|e| e.to_string())?;
+            let code = crate::pod::link::new_code(&state.store, &name, state.clock.now_millis())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Link code for {}: {code} (valid 24 hours, once). Enter it with the pod URL on your hub's dashboard.",
+                state.pod_root(&name)
+            );
         }
         PodOp::List => {
             for rec in ops::pods(&state.store).map_err(|e| e.to_string())? {

@@ -45,6 +45,8 @@ pub struct RunningPod {
     pub base_url: String,
     /// The shared state, for callers that assemble more (the all-in-one binary, tests).
     pub state: AppState,
+    /// In single-pod mode, until a hub links the pod: the one-time code to link it with.
+    pub link_code: Option<String>,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     followers: Vec<tokio::task::JoinHandle<()>>,
@@ -127,6 +129,20 @@ pub async fn start_on(
             .map_err(|e| StartError::Pods(e.to_string()))?;
         tracing::info!(%pod, "created the single pod");
     }
+    let link_code = match &config.single_pod {
+        Some(pod)
+            if ops::pod_record(&store, pod)
+                .map_err(pods_err)?
+                .is_some_and(|r| r.linked_by.is_none()) =>
+        {
+            Some(
+                crate::pod::link::new_code(&store, pod, state.clock.now_millis())
+                    .await
+                    .map_err(|e| StartError::Pods(e.to_string()))?,
+            )
+        }
+        _ => None,
+    };
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new().configure(|cfg| http::configure(cfg, app_state.clone()))
@@ -145,6 +161,7 @@ pub async fn start_on(
         addr,
         base_url,
         state,
+        link_code,
         handle,
         task,
         followers,

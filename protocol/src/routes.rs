@@ -62,3 +62,10 @@ pub const HUB_HEALTH: &str = "/.well-known/op-health";
 /// record-signing keys), `{HUB_PLATFORMS}/{id}/keys` (POST) registers a key,
 /// `{HUB_PLATFORMS}/{id}/registration` says whether the platform is certified.
 pub const HUB_PLATFORMS: &str = "/platforms";
+
+/// Pod server: where a hub proves that a worker controls a self-hosted pod, with the one-time
+/// link code the pod server printed (POST, hub service token).
+pub const POD_LINK: &str = "/.well-known/op-link";
+
+/// Hub: where a worker links a self-hosted pod (POST, dashboard form).
+pub const HUB_LINK_POD: &str = "/pods/link";

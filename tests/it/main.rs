@@ -7,6 +7,7 @@ mod pod_access;
 mod pod_crash;
 mod pod_hub;
 mod pod_limits;
+mod pod_link;
 mod pod_resources;
 mod records_flow;
 mod stack;

@@ -182,9 +182,19 @@ pub async fn logout(
 /// `GET /`: the worker's grants and recent activity.
 pub async fn dashboard(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
+    render_dashboard(&req, &hub, browser, 200, None)
+}
+
+fn render_dashboard(
+    req: &HttpRequest,
+    hub: &Hub,
+    browser: Browser,
+    status: u16,
+    error: Option<&str>,
+) -> Result<HttpResponse, HubError> {
     let Some(username) = browser.session.username.clone() else {
         let mut res = see_other(routes::HUB_LOGIN);
-        browser.set_cookie(&hub, &mut res);
+        browser.set_cookie(hub, &mut res);
         return Ok(res.finish());
     };
     let Some(account) = ACCOUNTS.get(&hub.store, &username)? else {
@@ -204,16 +214,41 @@ pub async fn dashboard(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
         .collect();
     let events = grant::audit_log(&hub.store, &username, 20)?;
     let t = browser.lang.t();
-    let body = pages::dashboard(
-        t,
-        &username,
-        &account.webid,
-        account.pod.as_ref().map(|p| p.root.as_str()),
-        &rows,
-        &events,
-        &browser.session.csrf,
-    );
-    Ok(browser.page(&hub, &req, 200, t.dashboard, body))
+    let view = pages::Dashboard {
+        username: &username,
+        webid: &account.webid,
+        pod: account.pod.as_ref().map(|p| p.root.as_str()),
+        grants: &rows,
+        events: &events,
+        error,
+    };
+    let body = pages::dashboard(t, &view, &browser.session.csrf);
+    Ok(browser.page(hub, req, status, t.dashboard, body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    csrf: String,
+    pod_url: String,
+    code: String,
+}
+
+/// `POST /pods/link`: links a self-hosted pod with the one-time code its pod server printed.
+pub async fn link_pod(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<LinkForm>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let Some(username) = browser.session.username.clone() else {
+        return Ok(see_other(routes::HUB_LOGIN).finish());
+    };
+    match crate::link::link(&hub, &username, &form.pod_url, &form.code).await {
+        Ok(_) => Ok(see_other(routes::HUB_DASHBOARD).finish()),
+        Err(crate::link::LinkError::Store(e)) => Err(e.into()),
+        Err(e) => render_dashboard(&req, &hub, browser, 400, Some(&e.to_string())),
+    }
 }
 
 /// `POST /grants/{id}/revoke`: the worker revokes a grant; its tokens stop working.

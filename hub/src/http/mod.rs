@@ -78,7 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         .route(
             &format!("{}/{{id}}/keys", routes::HUB_PLATFORMS),
             web::post().to(platforms::register_key),
-        );
+        )
+        .route(routes::HUB_LINK_POD, web::post().to(account::link_pod));
 }
 
 /// Clickjacking protection and no caching on every HTML page.

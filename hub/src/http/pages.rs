@@ -168,23 +168,53 @@ pub struct GrantRow<'a> {
     pub client_name: String,
 }
 
+/// What the dashboard shows.
+#[derive(Debug)]
+pub struct Dashboard<'a> {
+    /// The worker.
+    pub username: &'a str,
+    /// Their WebID.
+    pub webid: &'a str,
+    /// Their pod's root, once linked.
+    pub pod: Option<&'a str>,
+    /// Their grants.
+    pub grants: &'a [GrantRow<'a>],
+    /// Recent audit events.
+    pub events: &'a [AuditEvent],
+    /// A problem to show (a failed pod link).
+    pub error: Option<&'a str>,
+}
+
 /// The worker's dashboard.
-pub fn dashboard(
-    t: &Text,
-    username: &str,
-    webid: &str,
-    pod: Option<&str>,
-    grants: &[GrantRow<'_>],
-    events: &[AuditEvent],
-    csrf_token: &str,
-) -> Markup {
+pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
+    let Dashboard {
+        username,
+        webid,
+        pod,
+        grants,
+        events,
+        error,
+    } = *d;
     let day = |s: u64| rfc3339(s * 1000)[..10].to_owned();
     html! {
         h1 { (t.dashboard) }
         p { (username) }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
         dl {
             dt { (t.your_webid) } dd { (webid) }
             dt { (t.your_pod) } dd { @match pod { Some(p) => a href=(p) { (p) }, None => (t.no_pod) } }
+        }
+        @if pod.is_none() {
+            h2 { (t.link_pod) }
+            p.note { (t.link_pod_hint) }
+            form method="post" action=(routes::HUB_LINK_POD) {
+                (csrf(csrf_token))
+                label for="pod_url" { (t.pod_url) }
+                input id="pod_url" name="pod_url" type="url" required placeholder="https://pod.example/";
+                label for="code" { (t.link_code) }
+                input id="code" name="code" required autocomplete="off";
+                button.primary type="submit" { (t.link_pod) }
+            }
         }
         h2 { (t.grants) }
         @if grants.is_empty() { p { (t.no_grants) } } @else {

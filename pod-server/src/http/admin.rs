@@ -22,10 +22,19 @@ pub struct CreatePod {
     pub owner: Option<String>,
 }
 
+/// Who called the admin API.
+#[derive(Debug)]
+enum Caller {
+    /// The operator, with the static admin token.
+    Operator,
+    /// A trusted hub, with its service token.
+    Hub(String),
+}
+
 /// The admin API takes the operator's static token, or a service token that a trusted hub signed
 /// for itself (`sub` = `iss`, `aud` = this server's root) — how a hub provisions hosted pods
 /// without any shared secret.
-async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
+async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpError> {
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -40,7 +49,7 @@ async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError>
     if let Some(expected) = &state.admin_token
         && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
     {
-        return Ok(());
+        return Ok(Caller::Operator);
     }
     if given.matches('.').count() == 2 {
         let presented = Presented {
@@ -58,7 +67,7 @@ async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpError>
             )
             .await?;
         if verified.claims.sub == verified.claims.iss {
-            return Ok(());
+            return Ok(Caller::Hub(verified.claims.iss));
         }
         return Err(HttpError::Forbidden(
             "only the operator's admin token or a hub's own service token may use the admin API"
@@ -115,4 +124,37 @@ pub async fn delete_pod(
     ops::active_pod(&state.store, &name)?;
     ops::delete_pod(&state.store, &name).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `POST /.well-known/op-link`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// The one-time code the pod server printed.
+    pub code: String,
+}
+
+/// `POST /.well-known/op-link`: a trusted hub redeems a worker's one-time code; the answer (the
+/// pod's root and WebID) is the proof that the worker controls this pod.
+pub async fn link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HttpError> {
+    let Caller::Hub(issuer) = authorize(&req, &state).await? else {
+        return Err(HttpError::Forbidden(
+            "only a trusted hub links pods, with its service token".into(),
+        ));
+    };
+    let body: LinkRequest = serde_json::from_slice(&body)
+        .map_err(|e| HttpError::BadRequest(format!("expected JSON {{\"code\": \"...\"}}: {e}")))?;
+    let record = crate::pod::link::redeem(&state.store, &body.code, &issuer, state.clock.now_millis())
+        .await
+        .map_err(crate::pod::error::PodError::from)?
+        .ok_or_else(|| HttpError::Forbidden("the link code is unknown, used or expired; print a new one with `op-pod pod link-code`".into()))?;
+    let name = PodName::parse(&record.name)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "root": state.pod_root(&name),
+        "webid": state.owner_webid(&name, &record),
+    })))
 }

@@ -180,5 +180,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             &format!("{}/{{name}}", routes::POD_ADMIN_PODS),
             web::delete().to(admin::delete_pod),
         )
+        .route(routes::POD_LINK, web::post().to(admin::link))
         .default_service(web::to(resource::handle));
 }

@@ -1,6 +1,7 @@
 //! The pod domain: resources, containers, RDF, N3 Patch and the operations that change them.
 
 pub mod error;
+pub mod link;
 pub mod log;
 pub mod model;
 pub mod ops;

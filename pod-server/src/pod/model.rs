@@ -139,6 +139,9 @@ pub struct PodRecord {
     pub bytes_used: u64,
     /// Resources held.
     pub resources_used: u64,
+    /// The hub that a worker linked this pod to with a one-time code, if any.
+    #[serde(default)]
+    pub linked_by: Option<String>,
 }
 
 /// Key of a pod record.

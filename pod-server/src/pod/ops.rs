@@ -185,6 +185,7 @@ pub async fn create_pod(store: &Store, new: NewPod, now: u64) -> Result<PodRecor
                 quota_resources: new.quota.resources,
                 bytes_used: 0,
                 resources_used: 1,
+                linked_by: None,
             };
             let root = Resource::container(now);
             tx.put(
