@@ -103,6 +103,13 @@ pub struct Text {
     pub link_pod_hint: &'static str,
     pub pod_url: &'static str,
     pub link_code: &'static str,
+    pub last_access: &'static str,
+    pub who_read: &'static str,
+    pub log_unavailable: &'static str,
+    pub no_reads: &'static str,
+    pub when: &'static str,
+    pub what: &'static str,
+    pub result: &'static str,
 }
 
 static EN: Text = Text {
@@ -152,6 +159,13 @@ static EN: Text = Text {
     link_pod_hint: "Run op-pod with this hub as trusted issuer; it prints a one-time code. Enter your pod's address and that code.",
     pod_url: "Your pod's address",
     link_code: "Link code",
+    last_access: "Last access to your pod",
+    who_read: "Who accessed your pod",
+    log_unavailable: "Your pod's access log cannot be read right now.",
+    no_reads: "Nobody but you has accessed your pod.",
+    when: "When",
+    what: "What",
+    result: "Result",
 };
 
 static SV: Text = Text {
@@ -201,6 +215,13 @@ static SV: Text = Text {
     link_pod_hint: "Kör op-pod med den här hubben som betrodd utfärdare; den skriver ut en engångskod. Ange podens adress och koden.",
     pod_url: "Din pods adress",
     link_code: "Kopplingskod",
+    last_access: "Senaste åtkomst till din pod",
+    who_read: "Vem som har läst din pod",
+    log_unavailable: "Din pods åtkomstlogg kan inte läsas just nu.",
+    no_reads: "Ingen utom du har läst din pod.",
+    when: "När",
+    what: "Vad",
+    result: "Resultat",
 };
 
 #[cfg(test)]

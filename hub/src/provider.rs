@@ -17,6 +17,69 @@ pub struct PodProvider {
 /// How long a service token lives, seconds.
 const SERVICE_TOKEN_SECS: u64 = 60;
 
+/// A one-minute owner token for the worker's own pod, for the hub's dashboard (the worker's own
+/// app): read the pod's access log.
+pub fn dashboard_token(hub: &crate::state::Hub, webid: &str, pod_root: &str) -> String {
+    let now = hub.now();
+    let claims = op_protocol::token::AccessClaims {
+        iss: hub.issuer.clone(),
+        sub: webid.to_owned(),
+        aud: pod_root.to_owned(),
+        client_id: hub.issuer.clone(),
+        scope: op_protocol::scope::Scope::PodOwner.as_str().to_owned(),
+        authorization_details: Vec::new(),
+        jti: crate::secret::random_id(),
+        iat: now,
+        exp: now + SERVICE_TOKEN_SECS,
+        nbf: None,
+        grant_id: None,
+        webid: Some(webid.to_owned()),
+        cnf: None,
+    };
+    hub.keys()
+        .sign(op_protocol::token::ACCESS_TOKEN_TYP, &claims)
+}
+
+/// One entry of a pod's access log, as the pod serves it in JSON.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessEvent {
+    /// When, Unix milliseconds.
+    pub at: u64,
+    /// The client.
+    pub client_id: Option<String>,
+    /// The grant.
+    pub grant_id: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Status.
+    pub status: u16,
+}
+
+/// The latest entries of the worker's pod's access log; `None` when the pod cannot be reached.
+pub async fn access_log(
+    hub: &crate::state::Hub,
+    webid: &str,
+    pod_root: &str,
+) -> Option<Vec<AccessEvent>> {
+    let url = format!("{pod_root}log/");
+    let res = hub
+        .http
+        .get(&url)
+        .bearer_auth(dashboard_token(hub, webid, pod_root))
+        .header("Accept", "application/json")
+        .timeout(std::time::Duration::from_secs(3))
+        .send()
+        .await
+        .ok()?;
+    if !res.status().is_success() {
+        tracing::warn!(status = %res.status(), %url, "cannot read the pod's access log");
+        return None;
+    }
+    res.json().await.ok()
+}
+
 /// A token the hub signs for itself to call a pod server's admin API.
 pub fn service_token(hub: &crate::state::Hub, audience: &str) -> String {
     let now = hub.now();

@@ -170,6 +170,18 @@ async fn a_platform_writes_only_its_own_folder_and_the_owner_sees_every_access()
         call(&stack, Method::GET, "/log/", &platform, None).await.0,
         403
     );
+    // The hub's dashboard shows the pod's access log, read with the worker's owner rights.
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    assert!(
+        dashboard.body.contains("Who accessed your pod"),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard.body.contains("PUT /alice/gigs/other/gig-1"),
+        "{}",
+        dashboard.body
+    );
     assert_eq!(
         call(&stack, Method::PUT, "/log/x", &owner, Some(RECORD))
             .await

@@ -182,10 +182,10 @@ pub async fn logout(
 /// `GET /`: the worker's grants and recent activity.
 pub async fn dashboard(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
-    render_dashboard(&req, &hub, browser, 200, None)
+    render_dashboard(&req, &hub, browser, 200, None).await
 }
 
-fn render_dashboard(
+async fn render_dashboard(
     req: &HttpRequest,
     hub: &Hub,
     browser: Browser,
@@ -213,6 +213,10 @@ fn render_dashboard(
         })
         .collect();
     let events = grant::audit_log(&hub.store, &username, 20)?;
+    let access = match &account.pod {
+        Some(pod) => crate::provider::access_log(hub, &account.webid, &pod.root).await,
+        None => Some(Vec::new()),
+    };
     let t = browser.lang.t();
     let view = pages::Dashboard {
         username: &username,
@@ -220,6 +224,7 @@ fn render_dashboard(
         pod: account.pod.as_ref().map(|p| p.root.as_str()),
         grants: &rows,
         events: &events,
+        access: access.as_deref(),
         error,
     };
     let body = pages::dashboard(t, &view, &browser.session.csrf);
@@ -247,7 +252,7 @@ pub async fn link_pod(
     match crate::link::link(&hub, &username, &form.pod_url, &form.code).await {
         Ok(_) => Ok(see_other(routes::HUB_DASHBOARD).finish()),
         Err(crate::link::LinkError::Store(e)) => Err(e.into()),
-        Err(e) => render_dashboard(&req, &hub, browser, 400, Some(&e.to_string())),
+        Err(e) => render_dashboard(&req, &hub, browser, 400, Some(&e.to_string())).await,
     }
 }
 

@@ -181,6 +181,8 @@ pub struct Dashboard<'a> {
     pub grants: &'a [GrantRow<'a>],
     /// Recent audit events.
     pub events: &'a [AuditEvent],
+    /// The pod's access log (newest first); `None` when the pod could not be reached.
+    pub access: Option<&'a [crate::provider::AccessEvent]>,
     /// A problem to show (a failed pod link).
     pub error: Option<&'a str>,
 }
@@ -193,8 +195,16 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
         pod,
         grants,
         events,
+        access,
         error,
     } = *d;
+    let last_access = |grant: &str| {
+        access
+            .unwrap_or_default()
+            .iter()
+            .find(|e| e.grant_id.as_deref() == Some(grant))
+            .map(|e| rfc3339(e.at)[..16].replace('T', " "))
+    };
     let day = |s: u64| rfc3339(s * 1000)[..10].to_owned();
     html! {
         h1 { (t.dashboard) }
@@ -219,7 +229,7 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
         h2 { (t.grants) }
         @if grants.is_empty() { p { (t.no_grants) } } @else {
             table {
-                thead { tr { th scope="col" { (t.app) } th scope="col" { (t.access) } th scope="col" { (t.since) } th scope="col" { (t.last_used) } th scope="col" { span.visually-hidden { (t.revoke) } } } }
+                thead { tr { th scope="col" { (t.app) } th scope="col" { (t.access) } th scope="col" { (t.since) } th scope="col" { (t.last_used) } th scope="col" { (t.last_access) } th scope="col" { span.visually-hidden { (t.revoke) } } } }
                 tbody {
                     @for row in grants {
                         tr {
@@ -227,6 +237,7 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                             td { ul { @for line in access_lines(t, &row.grant.scope, &row.grant.details) { li { (line) } } } }
                             td { (day(row.grant.created)) }
                             td { (row.grant.last_used.map(day).unwrap_or_else(|| t.never.to_owned())) }
+                            td { (last_access(&row.grant.id).unwrap_or_else(|| t.never.to_owned())) }
                             td {
                                 @if row.grant.revoked.is_some() { (t.revoked) } @else {
                                     form method="post" action=(format!("{}/{}/revoke", routes::HUB_GRANTS, row.grant.id)) {
@@ -239,6 +250,24 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                     }
                 }
             }
+        }
+        h2 { (t.who_read) }
+        @match access {
+            None => p.note { (t.log_unavailable) },
+            Some([]) => p { (t.no_reads) },
+            Some(entries) => table {
+                thead { tr { th scope="col" { (t.when) } th scope="col" { (t.app) } th scope="col" { (t.what) } th scope="col" { (t.result) } } }
+                tbody {
+                    @for e in entries.iter().take(50) {
+                        tr {
+                            td { (rfc3339(e.at)[..19].replace('T', " ")) }
+                            td { (e.client_id.as_deref().unwrap_or("-")) }
+                            td { (e.method) " " (e.path) }
+                            td { (e.status) }
+                        }
+                    }
+                }
+            },
         }
         h2 { (t.activity) }
         ul { @for e in events { li { (rfc3339(e.at * 1000)) " — " (e.event) " — " (e.client_id) } } }

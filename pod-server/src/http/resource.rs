@@ -148,11 +148,21 @@ fn access_log(
         return Err(PodError::NotFound(path.to_string()).into());
     }
     let events = crate::pod::log::recent(&state.store, pod, 500).map_err(PodError::from)?;
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let json = headers::negotiate(accept, &["text/turtle", "application/json"]) == Some(1);
     let mut res = HttpResponse::Ok();
-    res.insert_header((header::CONTENT_TYPE, "text/turtle"))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Accept, Authorization"));
     headers::cors(req, &mut res);
-    Ok(res.body(crate::pod::log::turtle(&events)))
+    Ok(if json {
+        res.json(events)
+    } else {
+        res.insert_header((header::CONTENT_TYPE, "text/turtle"));
+        res.body(crate::pod::log::turtle(&events))
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
