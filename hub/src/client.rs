@@ -211,6 +211,9 @@ pub struct Client {
     pub certified: bool,
     /// Registration time, Unix seconds.
     pub created: u64,
+    /// The hub account that registered it on the developer page, if any.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// What a registration asks for.
@@ -287,6 +290,7 @@ impl NewClient {
             redirect_uris,
             auth,
             certified: self.certified,
+            owner: None,
             created: now,
         };
         Ok((client, secret))

@@ -69,3 +69,6 @@ pub const POD_LINK: &str = "/.well-known/op-link";
 
 /// Hub: where a worker links a self-hosted pod (POST, dashboard form).
 pub const HUB_LINK_POD: &str = "/pods/link";
+
+/// Hub: the developer page, where organisations register platforms and matchers (GET, POST).
+pub const HUB_DEVELOPERS: &str = "/developers";

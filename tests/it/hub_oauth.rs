@@ -848,3 +848,130 @@ async fn discovery_and_key_rotation_keep_valid_tokens_valid() {
     let _: HashMap<String, String> = HashMap::new();
     stack.stop().await;
 }
+
+async fn register_on_developer_page(
+    browser: &mut Browser,
+    issuer: &str,
+    csrf: &str,
+    id: &str,
+) -> crate::stack::Page {
+    let redirect = format!("{REDIRECT}\n");
+    let fields = [
+        ("csrf", csrf),
+        ("id", id),
+        ("name", "Gig Finder"),
+        ("kind", "matcher"),
+        ("redirect_uris", redirect.as_str()),
+        ("purpose", "Find you gigs"),
+    ];
+    browser.post(&format!("{issuer}/developers"), &fields).await
+}
+
+async fn consent_screen(
+    stack: &Stack,
+    browser: &mut Browser,
+    client_id: &str,
+) -> crate::stack::Page {
+    let url = Request::new(stack)
+        .set("client_id", Some(client_id))
+        .set("scope", Some("gig:read:summary"))
+        .url(&stack.issuer);
+    let page = browser.get(&url).await;
+    browser
+        .get(&format!("{}{}", stack.issuer, page.location.unwrap()))
+        .await
+}
+
+#[tokio::test]
+async fn developers_register_clients_that_stay_uncertified_until_an_operator_approves() {
+    let stack = Stack::start().await;
+    let mut browser = logged_in(&stack).await;
+    let page = browser.get(&format!("{}/developers", stack.issuer)).await;
+    assert_eq!(page.status, 200);
+    let created =
+        register_on_developer_page(&mut browser, &stack.issuer, &page.csrf(), "gig-finder").await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(created.body.contains("Client secret"));
+    let taken =
+        register_on_developer_page(&mut browser, &stack.issuer, &page.csrf(), "gig-finder").await;
+    assert_eq!(taken.status, 400);
+    let forged =
+        register_on_developer_page(&mut browser, &stack.issuer, "forged", "other-client").await;
+    assert_eq!(forged.status, 403, "CSRF");
+    let screen = consent_screen(&stack, &mut browser, "gig-finder").await;
+    assert!(screen.body.contains("Not certified"), "{}", screen.body);
+    let certified = stack
+        .http
+        .post(format!("{}/admin/clients/gig-finder/certify", stack.issuer))
+        .bearer_auth(crate::stack::HUB_ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(certified.status(), 200);
+    let screen = consent_screen(&stack, &mut browser, "gig-finder").await;
+    assert!(screen.body.contains("Certified:"), "{}", screen.body);
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn the_oauth2_crate_completes_a_matcher_flow_with_authorization_details_and_refresh() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+        RedirectUrl, TokenResponse, TokenUrl,
+    };
+    let stack = Stack::start().await;
+    let mut browser = logged_in(&stack).await;
+    let client = BasicClient::new(ClientId::new(stack.matcher.id.clone()))
+        .set_client_secret(ClientSecret::new(stack.matcher.secret.clone().unwrap()))
+        .set_auth_uri(AuthUrl::new(format!("{}/authorize", stack.issuer)).unwrap())
+        .set_token_uri(TokenUrl::new(format!("{}/token", stack.issuer)).unwrap())
+        .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let details = r#"[{"type":"gig_data","actions":["read"],"platforms":["acme"],"level":"summary","purpose":"Shortlisting for a delivery job"}]"#;
+    let (url, state) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(oauth2::Scope::new("gig:read:summary".into()))
+        .add_scope(oauth2::Scope::new("offline_access".into()))
+        .add_extra_param("resource", stack.pod_root("alice"))
+        .add_extra_param("authorization_details", details)
+        .set_pkce_challenge(challenge)
+        .url();
+    let page = browser.get(url.as_str()).await;
+    let consent = browser
+        .get(&format!("{}{}", stack.issuer, page.location.unwrap()))
+        .await;
+    assert!(
+        consent.body.contains("Shortlisting for a delivery job"),
+        "the purpose is shown"
+    );
+    assert!(
+        consent
+            .body
+            .contains("only the summary of your track record from acme"),
+        "{}",
+        consent.body
+    );
+    let answer = browser
+        .authorize(&stack.issuer, url.as_str(), "allow")
+        .await;
+    assert_eq!(&answer["state"], state.secret());
+    let http = http_client(stack.http.clone());
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(answer["code"].clone()))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    let refreshed = client
+        .exchange_refresh_token(tokens.refresh_token().unwrap())
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(refreshed.refresh_token().is_some(), "rotated");
+    assert_ne!(
+        refreshed.access_token().secret(),
+        tokens.access_token().secret()
+    );
+    stack.stop().await;
+}

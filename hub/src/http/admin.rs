@@ -91,6 +91,32 @@ pub async fn get_client(
     Ok(HttpResponse::Ok().json(client))
 }
 
+/// `POST /admin/clients/{id}/certify`: the operator approves a client; the consent screen says so.
+pub async fn certify_client(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, HubError> {
+    authorize(&req, &hub)?;
+    let id = id.into_inner();
+    let key = id.clone();
+    let found = hub
+        .store
+        .write(move |tx| {
+            let Some(mut client) = CLIENTS.get_tx(tx, &key)? else {
+                return Ok(false);
+            };
+            client.certified = true;
+            CLIENTS.put(tx, &key, &client);
+            Ok::<_, op_store::StoreError>(true)
+        })
+        .await?;
+    if !found {
+        return Err(HubError::Api(404, format!("no client {id:?}")));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "client_id": id, "certified": true })))
+}
+
 /// `POST /admin/keys/rotate`: a new signing key; old keys stay published until their tokens expire.
 pub async fn rotate_keys(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
     authorize(&req, &hub)?;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod developers;
 pub mod discovery;
 pub mod error;
 pub mod feed;
@@ -79,7 +80,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             &format!("{}/{{id}}/keys", routes::HUB_PLATFORMS),
             web::post().to(platforms::register_key),
         )
-        .route(routes::HUB_LINK_POD, web::post().to(account::link_pod));
+        .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
+        .route(routes::HUB_DEVELOPERS, web::get().to(developers::show))
+        .route(routes::HUB_DEVELOPERS, web::post().to(developers::register))
+        .route(
+            &format!("{}/{{id}}/certify", routes::HUB_ADMIN_CLIENTS),
+            web::post().to(admin::certify_client),
+        );
 }
 
 /// Clickjacking protection and no caching on every HTML page.
