@@ -42,6 +42,52 @@ async fn records_signed_by_a_registered_platform_verify_after_a_round_trip_throu
     .unwrap();
     let issuer = format!("{}/platforms/{}", stack.issuer, stack.platform.id);
     assert_eq!(method, format!("{issuer}#key-1"));
+    // The same key as a JWK is the same registration; private keys and other clients are refused.
+    let register = |body: serde_json::Value, id: &str, secret: Option<String>| {
+        stack
+            .http
+            .post(format!("{}/platforms/{id}/keys", stack.issuer))
+            .basic_auth(id, secret)
+            .json(&body)
+            .send()
+    };
+    let x = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key.public().as_bytes()[..])
+    };
+    let jwk = serde_json::json!({"publicKeyJwk": {"kty": "OKP", "crv": "Ed25519", "x": x}});
+    let res = register(jwk, "acme", stack.platform.secret.clone())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["id"],
+        method.as_str()
+    );
+    let private =
+        serde_json::json!({"publicKeyJwk": {"kty": "OKP", "crv": "Ed25519", "x": x, "d": x}});
+    assert_eq!(
+        register(private, "acme", stack.platform.secret.clone())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let by_matcher = serde_json::json!({"publicKeyMultibase": key.public().to_multibase()});
+    assert_eq!(
+        register(by_matcher.clone(), "jobmatch", stack.matcher.secret.clone())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        register(by_matcher, "acme", Some("wrong".into()))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     let signer = Signer::new(
         key,
         AbsoluteIri::parse("issuer", &issuer).unwrap(),

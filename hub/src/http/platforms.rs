@@ -48,10 +48,14 @@ pub async fn registration(
         })))
 }
 
+/// A key to register: a Multikey or an Ed25519 JWK.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewKey {
-    public_key_multibase: String,
+    #[serde(default)]
+    public_key_multibase: Option<String>,
+    #[serde(default)]
+    public_key_jwk: Option<serde_json::Value>,
 }
 
 /// `POST /platforms/{id}/keys`: the platform (authenticated as that client) registers a key.
@@ -68,7 +72,19 @@ pub async fn register_key(
             "a platform may register keys only for itself".into(),
         ));
     }
-    let key = platform::register_key(&hub, &client, &body.public_key_multibase)
+    let multibase = match (&body.public_key_multibase, &body.public_key_jwk) {
+        (Some(m), None) => m.clone(),
+        (None, Some(jwk)) => op_protocol::proof::multikey::Multikey::from_jwk(jwk)
+            .map_err(|e| HubError::Api(400, e.to_string()))?
+            .to_multibase(),
+        _ => {
+            return Err(HubError::Api(
+                400,
+                "send exactly one of publicKeyMultibase and publicKeyJwk".into(),
+            ));
+        }
+    };
+    let key = platform::register_key(&hub, &client, &multibase)
         .await
         .map_err(|e| match e {
             KeyError::Store(e) => e.into(),

@@ -34,6 +34,31 @@ impl Multikey {
             .map_err(|e| bad(e.to_string()))
     }
 
+    /// Reads an Ed25519 public key given as a JWK (`{"kty": "OKP", "crv": "Ed25519", "x": ...}`).
+    pub fn from_jwk(jwk: &serde_json::Value) -> Result<Self, ProofError> {
+        use base64::Engine;
+        let bad = |reason: &str| ProofError::InvalidKey(format!("public key JWK: {reason}"));
+        if jwk.get("kty").and_then(|v| v.as_str()) != Some("OKP")
+            || jwk.get("crv").and_then(|v| v.as_str()) != Some("Ed25519")
+        {
+            return Err(bad("only Ed25519 keys (kty OKP, crv Ed25519) sign records"));
+        }
+        if jwk.get("d").is_some() {
+            return Err(bad("this is a private key; send only the public part"));
+        }
+        let x = jwk
+            .get("x")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad("no \"x\""))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(x)
+            .map_err(|_| bad("\"x\" is not base64url"))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| bad("\"x\" is not 32 bytes"))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&key)
+            .map(Multikey)
+            .map_err(|e| bad(&e.to_string()))
+    }
+
     /// `publicKeyMultibase`.
     pub fn to_multibase(&self) -> String {
         let mut bytes = ED25519_PUB.to_vec();
