@@ -132,6 +132,27 @@ pub async fn register_key(
         })
 }
 
+/// Publishes (or replaces) the platform's signed status list credential at the hub, which hosts
+/// it at `{hub}/platforms/{client id}/status/{name}` on the platform's behalf.
+pub async fn publish_status_list(
+    http: &reqwest::Client,
+    hub: &str,
+    client_id: &str,
+    client_secret: &str,
+    name: &str,
+    credential: &serde_json::Value,
+) -> Result<(), HubError> {
+    let url = format!(
+        "{}{HUB_PLATFORMS}/{client_id}/status/{name}",
+        hub.trim_end_matches('/')
+    );
+    let req = http
+        .put(&url)
+        .basic_auth(client_id, Some(client_secret))
+        .json(credential);
+    send(req, &url).await.map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,12 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod error;
 pub mod hub;
+pub mod oauth;
+pub mod pod;
+pub mod session;
+pub mod tokens;
+pub mod verify;
 
 pub use op_protocol as protocol;

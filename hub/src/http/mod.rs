@@ -81,6 +81,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::post().to(platforms::register_key),
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
+        .route(
+            &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
+            web::put().to(platforms::put_status_list),
+        )
+        .route(
+            &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
+            web::get().to(platforms::get_status_list),
+        )
         .route(routes::HUB_DEVELOPERS, web::get().to(developers::show))
         .route(routes::HUB_DEVELOPERS, web::post().to(developers::register))
         .route(

@@ -97,3 +97,41 @@ pub async fn register_key(
         "publicKeyMultibase": key.public_key_multibase,
     })))
 }
+
+/// `PUT /platforms/{id}/status/{name}`: the platform publishes (or replaces) a signed status list.
+pub async fn put_status_list(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HubError> {
+    let (id, name) = path.into_inner();
+    let client = super::oauth::authenticate_client(&hub, &req, &HashMap::new())?;
+    if client.id.as_str() != id {
+        return Err(HubError::Api(
+            403,
+            "a platform may publish only its own status lists".into(),
+        ));
+    }
+    let list: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| HubError::Api(400, format!("not JSON: {e}")))?;
+    platform::put_status_list(&hub, &client, &name, list)
+        .await
+        .map_err(|e| HubError::Api(400, e))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /platforms/{id}/status/{name}`: a hosted status list credential.
+pub async fn get_status_list(
+    hub: web::Data<Hub>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, HubError> {
+    let (id, name) = path.into_inner();
+    let list = platform::STATUS_LISTS
+        .get(&hub.store, &format!("{id}\0{name}"))?
+        .ok_or_else(|| HubError::Api(404, format!("no status list {name:?} for {id:?}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .insert_header(("Cache-Control", "public, max-age=60"))
+        .json(list))
+}

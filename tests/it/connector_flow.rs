@@ -1,0 +1,336 @@
+//! The connector's two journeys end to end on loopback: a platform links a worker, pushes signed
+//! records idempotently and revokes one; a matcher gets consent, reads and verifies, meets a
+//! tampered and a revoked record, and is told to reconnect once the worker revokes its grant.
+
+use op_connector::error::ConnectorError;
+use op_connector::oauth::{HubClient, Request};
+use op_connector::pod::{self, Outgoing};
+use op_connector::session::Session;
+use op_connector::tokens::{MemoryTokenStore, TokenStore};
+use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
+use op_protocol::clock::Clock;
+use op_protocol::datetime::DateTime;
+use op_protocol::iri::AbsoluteIri;
+use op_protocol::proof::{KeyPair, VerificationMethodId};
+use op_protocol::record::{GigExport, Issuance, Signer, StatusAllocation, convert};
+use op_protocol::status::{StatusList, StatusPurpose, status_list_credential};
+
+use crate::stack::{Browser, REDIRECT, Stack};
+
+const EXPORT: &str = include_str!("../../protocol/tests/data/gig-export.json");
+
+async fn link(
+    stack: &Stack,
+    browser: &mut Browser,
+    client: &HubClient,
+    request: &Request,
+) -> op_connector::tokens::Tokens {
+    let (url, pending) = client.authorization_url(request).unwrap();
+    let answer = browser.authorize(&stack.issuer, &url, "allow").await;
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&answer)
+        .finish();
+    // A forged callback (another state) is refused before any code is exchanged.
+    let mut forged = pending.clone();
+    forged.state = "forged".into();
+    assert!(matches!(
+        client.callback(&forged, &query).await,
+        Err(ConnectorError::ResponseMismatch(_))
+    ));
+    client.callback(&pending, &query).await.unwrap()
+}
+
+fn name_of(record: &serde_json::Value) -> String {
+    let kinds = record["type"].to_string();
+    if kinds.contains("TrackRecordCredential") {
+        "summary".into()
+    } else {
+        record["id"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn platform_and_matcher_journeys_through_the_connector() {
+    let stack = Stack::start().await;
+    let http = op_connector::hub::http_client();
+    let mut browser = Browser::new();
+    browser
+        .sign_up(&stack.issuer, "alice", "correct horse battery staple")
+        .await;
+    let pod_root = stack.pod_root("alice");
+    let store = MemoryTokenStore::default();
+
+    // --- The platform links the worker.
+    let platform = HubClient::discover(
+        http.clone(),
+        &stack.issuer,
+        "acme",
+        stack.platform.secret.as_deref(),
+        REDIRECT,
+    )
+    .await
+    .unwrap();
+    let request = Request {
+        scopes: vec!["gig:write".into(), "offline_access".into()],
+        pod: pod_root.clone(),
+        details: Vec::new(),
+    };
+    let tokens = link(&stack, &mut browser, &platform, &request).await;
+    store.save("platform:alice", &tokens).unwrap();
+    let session = Session {
+        client: &platform,
+        store: &store,
+        key: "platform:alice".into(),
+    };
+
+    // Its key at the hub, its status list hosted by the hub, its records signed and pushed.
+    let secret = stack.platform.secret.clone().unwrap();
+    let key = KeyPair::from_seed(rand::random());
+    let method = op_connector::hub::register_key(
+        &http,
+        &stack.issuer,
+        "acme",
+        &secret,
+        &key.public().to_multibase(),
+    )
+    .await
+    .unwrap();
+    let issuer = format!("{}/platforms/acme", stack.issuer);
+    let list_url = format!("{issuer}/status/1");
+    let signer = Signer::new(
+        key,
+        AbsoluteIri::parse("issuer", &issuer).unwrap(),
+        VerificationMethodId::parse(&method).unwrap(),
+    );
+    let clock = Clock::system();
+    let publish = |revoked: &[u64]| {
+        let mut list = StatusList::new(0);
+        for i in revoked {
+            list.set(*i, true).unwrap();
+        }
+        let credential = signer
+            .sign_status_list(
+                &status_list_credential(&list_url, StatusPurpose::Revocation, &list),
+                &clock,
+            )
+            .unwrap();
+        let (http, hub, secret) = (http.clone(), stack.issuer.clone(), secret.clone());
+        async move {
+            op_connector::hub::publish_status_list(&http, &hub, "acme", &secret, "1", &credential)
+                .await
+                .unwrap()
+        }
+    };
+    publish(&[]).await;
+    let mut issuance = Issuance::new(
+        &issuer,
+        DateTime::parse("2026-01-01T00:00:00Z").unwrap(),
+        StatusAllocation {
+            list: AbsoluteIri::parse("list", &list_url).unwrap(),
+            first_index: 0,
+        },
+    );
+    issuance.subject =
+        Some(AbsoluteIri::parse("subject", &format!("{pod_root}profile/card#me")).unwrap());
+    let signed: Vec<serde_json::Value> = convert(&GigExport::from_json(EXPORT).unwrap(), &issuance)
+        .unwrap()
+        .iter()
+        .map(|r| signer.sign(r, &clock).unwrap())
+        .collect();
+    let outgoing = |records: &[serde_json::Value]| -> Vec<Outgoing> {
+        records
+            .iter()
+            .map(|r| Outgoing {
+                name: name_of(r),
+                body: serde_json::to_string_pretty(r).unwrap(),
+            })
+            .collect()
+    };
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |n: usize| {
+        seen.store(n, std::sync::atomic::Ordering::SeqCst);
+    };
+    let first = pod::push(&session, &http, "acme", outgoing(&signed), 4, &progress)
+        .await
+        .unwrap();
+    assert_eq!(first.created.len(), signed.len(), "{first:?}");
+    assert!(first.created.contains(&"summary".to_owned()));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), signed.len());
+    // Re-running the sync writes nothing new.
+    let again = pod::push(&session, &http, "acme", outgoing(&signed), 4, &progress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.created.len(),
+            again.updated.len(),
+            again.unchanged.len()
+        ),
+        (0, 0, signed.len()),
+        "{again:?}"
+    );
+
+    // An expired access token is refreshed transparently (and the refresh token rotates).
+    let mut stale = store.load("platform:alice").unwrap().unwrap();
+    let old_refresh = stale.refresh_token.clone();
+    stale.expires_at = 0;
+    store.save("platform:alice", &stale).unwrap();
+    let third = pod::push(
+        &session,
+        &http,
+        "acme",
+        outgoing(&signed[..1]),
+        1,
+        &progress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(third.unchanged.len(), 1);
+    assert_ne!(
+        store.load("platform:alice").unwrap().unwrap().refresh_token,
+        old_refresh
+    );
+    // A token the pod refuses is refreshed once and the request retried.
+    let mut broken = store.load("platform:alice").unwrap().unwrap();
+    broken.access_token = "not-a-token".into();
+    store.save("platform:alice", &broken).unwrap();
+    assert!(
+        pod::push(
+            &session,
+            &http,
+            "acme",
+            outgoing(&signed[..1]),
+            1,
+            &progress
+        )
+        .await
+        .is_ok()
+    );
+
+    // --- The matcher asks for full read of acme's records.
+    let matcher = HubClient::discover(
+        http.clone(),
+        &stack.issuer,
+        "jobmatch",
+        stack.matcher.secret.as_deref(),
+        REDIRECT,
+    )
+    .await
+    .unwrap();
+    let details = vec![GigData {
+        kind: GIG_DATA.into(),
+        actions: vec![Action::Read],
+        locations: Vec::new(),
+        platforms: vec!["acme".into()],
+        level: Level::Full,
+        purpose: Some("Shortlisting".into()),
+        expires: None,
+    }];
+    let request = Request {
+        scopes: vec!["gig:read".into(), "offline_access".into()],
+        pod: pod_root.clone(),
+        details,
+    };
+    let tokens = link(&stack, &mut browser, &matcher, &request).await;
+    store.save("matcher:alice", &tokens).unwrap();
+    let reader = Session {
+        client: &matcher,
+        store: &store,
+        key: "matcher:alice".into(),
+    };
+    let read_all = || async {
+        let urls = pod::list(&reader, &http, &format!("{pod_root}gigs/acme/")).await?;
+        let mut out = Vec::new();
+        for url in urls {
+            let body = pod::fetch(&reader, &http, &url).await?;
+            out.push((url, body));
+        }
+        Ok::<_, ConnectorError>(out)
+    };
+    let records = read_all().await.unwrap();
+    assert_eq!(records.len(), signed.len());
+    let checked = op_connector::verify::check(&http, &stack.issuer, &records, &clock).await;
+    assert_eq!(
+        checked.accepted.len(),
+        signed.len(),
+        "{:?}",
+        checked.rejected
+    );
+
+    // A tampered record and a record its platform revoked are rejected, with the reason.
+    let mut tampered = signed[0].clone();
+    tampered["credentialSubject"]["performed"]["name"] = "Something else".into();
+    let tampered_name = name_of(&signed[0]);
+    let mut changed = outgoing(std::slice::from_ref(&tampered));
+    changed[0].name = tampered_name.clone();
+    let updated = pod::push(&session, &http, "acme", changed, 1, &progress)
+        .await
+        .unwrap();
+    assert_eq!(updated.updated, vec![tampered_name.clone()]);
+    let revoked_index: u64 = signed[1]["credentialStatus"]["statusListIndex"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    publish(&[revoked_index]).await;
+    let checked =
+        op_connector::verify::check(&http, &stack.issuer, &read_all().await.unwrap(), &clock).await;
+    assert_eq!(checked.rejected.len(), 2, "{:?}", checked.rejected);
+    assert!(
+        checked
+            .rejected
+            .iter()
+            .any(|r| r.url.ends_with(&tampered_name))
+    );
+    assert!(
+        checked
+            .rejected
+            .iter()
+            .any(|r| r.reason.contains("revoked")),
+        "{:?}",
+        checked.rejected
+    );
+
+    // The worker revokes the matcher's grant: the connector says "reconnect".
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    let claims: serde_json::Value = {
+        use base64::Engine;
+        let t = store.load("matcher:alice").unwrap().unwrap().access_token;
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let grant = claims["grant_id"].as_str().unwrap();
+    browser
+        .post(
+            &format!("{}/grants/{grant}/revoke", stack.issuer),
+            &[("csrf", &dashboard.csrf())],
+        )
+        .await;
+    let mut outcome = read_all().await;
+    for _ in 0..50 {
+        if outcome.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        outcome = read_all().await;
+    }
+    assert!(
+        matches!(outcome, Err(ConnectorError::Reconnect(_))),
+        "{outcome:?}"
+    );
+    assert!(
+        store.load("matcher:alice").unwrap().is_none(),
+        "the dead tokens are forgotten"
+    );
+    stack.stop().await;
+}
