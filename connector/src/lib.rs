@@ -10,6 +10,7 @@ pub mod batch;
 pub mod error;
 pub mod hub;
 pub mod oauth;
+pub mod platform;
 pub mod pod;
 pub mod session;
 pub mod tokens;

@@ -72,3 +72,7 @@ pub const HUB_LINK_POD: &str = "/pods/link";
 
 /// Hub: the developer page, where organisations register platforms and matchers (GET, POST).
 pub const HUB_DEVELOPERS: &str = "/developers";
+
+/// Inside a platform's folder in a pod: its track-record summary, the one resource a
+/// summary-only grant may read.
+pub const POD_SUMMARY: &str = "summary";

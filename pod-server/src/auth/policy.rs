@@ -18,7 +18,7 @@ use op_protocol::scope::Scope;
 use super::token::Verified;
 
 /// The name of each platform's track-record summary inside its folder.
-pub const SUMMARY: &str = "summary";
+pub const SUMMARY: &str = op_protocol::routes::POD_SUMMARY;
 
 /// Access modes, as in Web Access Control.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

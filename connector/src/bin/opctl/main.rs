@@ -3,6 +3,8 @@
 //! Exit codes: 0 success (for `record verify`: every record valid), 1 failure (for `record verify`:
 //! some record invalid, revoked or unverifiable, with the reason), 2 usage error.
 
+mod journeys;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,12 @@ enum Command {
     /// Revocation status lists.
     #[command(subcommand)]
     Status(StatusCommand),
+    /// For platforms: link a worker, push records, check the link.
+    #[command(subcommand)]
+    Platform(journeys::PlatformCommand),
+    /// For matchers: ask for consent, fetch and verify records.
+    #[command(subcommand)]
+    Matcher(journeys::MatcherCommand),
 }
 
 #[derive(Subcommand)]
@@ -180,7 +188,7 @@ struct Identity {
 }
 
 /// A failure: usage errors exit 2, everything else 1.
-enum Failure {
+pub(crate) enum Failure {
     Usage(anyhow::Error),
     Failed(anyhow::Error),
 }
@@ -208,6 +216,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
     match command {
+        Command::Platform(c) => journeys::platform(c, clock),
+        Command::Matcher(c) => journeys::matcher(c, clock),
         Command::Keys(KeysCommand::Generate) => {
             let mut seed = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut seed);
@@ -511,7 +521,7 @@ fn key_of(path: &Path) -> Result<KeyPair, Failure> {
         .map_err(Failure::Usage)
 }
 
-fn read(path: &Path) -> Result<String, Failure> {
+pub(crate) fn read(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(Failure::Usage)
@@ -528,5 +538,18 @@ fn emit(text: &str) -> Result<(), Failure> {
         .lock()
         .write_all(text.as_bytes())
         .context("cannot write to stdout")
+        .map_err(Failure::Failed)
+}
+
+/// Writes a file readable by its owner only.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
         .map_err(Failure::Failed)
 }

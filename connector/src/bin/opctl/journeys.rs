@@ -1,0 +1,603 @@
+//! `opctl platform …` and `opctl matcher …`: linking a worker, pushing records, asking for
+//! consent, fetching and verifying — the connector library driven from the command line.
+//!
+//! Settings come from flags, then the environment (`OP_HUB_URL`, `OP_CLIENT_ID`,
+//! `OP_CLIENT_SECRET`, `OP_REDIRECT_URI`, `OP_TOKENS`), then a TOML file (`--config` or
+//! `OPCTL_CONFIG`) with the same keys in lower case (`hub_url`, `client_id`, ...).
+
+// Printing results is what these commands are for.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Subcommand, ValueEnum};
+use op_connector::error::ConnectorError;
+use op_connector::oauth::{HubClient, Pending, Request};
+use op_connector::session::Session;
+use op_connector::tokens::{FileTokenStore, TokenStore};
+use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
+use op_protocol::clock::Clock;
+use op_protocol::proof::KeyFile;
+use serde::Deserialize;
+
+use crate::Failure;
+
+/// Who this client is at which hub.
+#[derive(Debug, Args)]
+pub struct ClientSettings {
+    /// TOML file with hub_url, client_id, client_secret, redirect_uri, tokens.
+    #[arg(long, env = "OPCTL_CONFIG")]
+    config: Option<PathBuf>,
+    /// The hub's URL.
+    #[arg(long, env = "OP_HUB_URL")]
+    hub: Option<String>,
+    /// This client's id at the hub.
+    #[arg(long, env = "OP_CLIENT_ID")]
+    client_id: Option<String>,
+    /// This client's secret.
+    #[arg(long, env = "OP_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// The registered redirect URI the worker comes back to.
+    #[arg(long, env = "OP_REDIRECT_URI")]
+    redirect_uri: Option<String>,
+    /// Where tokens are kept (mode 0600).
+    #[arg(long, env = "OP_TOKENS")]
+    tokens: Option<PathBuf>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    hub_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    redirect_uri: Option<String>,
+    tokens: Option<PathBuf>,
+}
+
+struct Resolved {
+    hub: String,
+    client_id: String,
+    secret: Option<String>,
+    redirect_uri: String,
+    tokens: PathBuf,
+    json: bool,
+}
+
+impl ClientSettings {
+    fn resolve(self) -> Result<Resolved, Failure> {
+        let file: FileSettings = match &self.config {
+            Some(path) => toml::from_str(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+                    .map_err(Failure::Usage)?,
+            )
+            .with_context(|| format!("{} is not a valid opctl config", path.display()))
+            .map_err(Failure::Usage)?,
+            None => FileSettings::default(),
+        };
+        let need = |v: Option<String>, what: &str, flag: &str, env: &str| {
+            v.ok_or_else(|| {
+                Failure::Usage(anyhow!(
+                    "{what} is missing: pass {flag}, set {env}, or put it in the --config file"
+                ))
+            })
+        };
+        Ok(Resolved {
+            hub: need(
+                self.hub.or(file.hub_url),
+                "the hub URL",
+                "--hub",
+                "OP_HUB_URL",
+            )?,
+            client_id: need(
+                self.client_id.or(file.client_id),
+                "the client id",
+                "--client-id",
+                "OP_CLIENT_ID",
+            )?,
+            secret: self.client_secret.or(file.client_secret),
+            redirect_uri: need(
+                self.redirect_uri.or(file.redirect_uri),
+                "the redirect URI",
+                "--redirect-uri",
+                "OP_REDIRECT_URI",
+            )?,
+            tokens: self
+                .tokens
+                .or(file.tokens)
+                .unwrap_or_else(|| PathBuf::from("opctl-tokens.json")),
+            json: self.json,
+        })
+    }
+}
+
+/// Platform commands.
+#[derive(Debug, Subcommand)]
+pub enum PlatformCommand {
+    /// Link a worker: without --callback, print the URL to send them to; with it, finish.
+    Link {
+        /// The worker's pod root URL.
+        #[arg(long)]
+        pod: String,
+        /// The URL the worker's browser was sent back to.
+        #[arg(long)]
+        callback: Option<String>,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
+    /// Convert, sign and push a worker's export into the platform's folder in their pod.
+    Push {
+        /// The worker's pod root URL (linked before).
+        #[arg(long)]
+        pod: String,
+        /// The platform's signing key file (registered at the hub on first use).
+        #[arg(long)]
+        key: PathBuf,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// The Gig Data Standard export.
+        export: PathBuf,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
+    /// Show the link to a worker's pod: token lifetime, scopes, records in the folder.
+    Status {
+        /// The worker's pod root URL.
+        #[arg(long)]
+        pod: String,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
+}
+
+/// Summary or full read.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReadLevel {
+    /// Only each platform's track-record summary.
+    Summary,
+    /// Every record.
+    Full,
+}
+
+/// Matcher commands.
+#[derive(Debug, Subcommand)]
+pub enum MatcherCommand {
+    /// Ask for consent: without --callback, print the URL; with it, finish.
+    Authorize {
+        /// The worker's pod root URL.
+        #[arg(long)]
+        pod: String,
+        /// Platforms whose data to read (repeatable; none: every platform).
+        #[arg(long = "platform")]
+        platforms: Vec<String>,
+        /// Summary or full.
+        #[arg(long, value_enum, default_value = "summary")]
+        level: ReadLevel,
+        /// Why, in your words (shown to the worker).
+        #[arg(long)]
+        purpose: Option<String>,
+        /// For how many days.
+        #[arg(long)]
+        days: Option<u64>,
+        /// The URL the worker's browser was sent back to.
+        #[arg(long)]
+        callback: Option<String>,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
+    /// Read the granted records and verify each; prints the verified ones (exit 1 if any failed).
+    Fetch {
+        /// The worker's pod root URL.
+        #[arg(long)]
+        pod: String,
+        /// Platforms to read (repeatable; none: every platform the grant covers).
+        #[arg(long = "platform")]
+        platforms: Vec<String>,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(anyhow!("cannot start the async runtime: {e}")))
+}
+
+fn failed(e: ConnectorError) -> Failure {
+    Failure::Failed(anyhow!("{e}"))
+}
+
+fn pending_path(tokens: &Path) -> PathBuf {
+    tokens.with_extension("pending.json")
+}
+
+async fn client(settings: &Resolved) -> Result<HubClient, Failure> {
+    HubClient::discover(
+        op_connector::hub::http_client(),
+        &settings.hub,
+        &settings.client_id,
+        settings.secret.as_deref(),
+        &settings.redirect_uri,
+    )
+    .await
+    .map_err(failed)
+}
+
+/// Starts or finishes the authorization flow; tokens are stored under the pod URL.
+async fn authorize(
+    settings: &Resolved,
+    request: Request,
+    callback: Option<String>,
+) -> Result<(), Failure> {
+    let hub = client(settings).await?;
+    let pending_file = pending_path(&settings.tokens);
+    match callback {
+        None => {
+            let (url, pending) = hub.authorization_url(&request).map_err(failed)?;
+            let text = serde_json::to_vec(&pending).map_err(|e| Failure::Failed(e.into()))?;
+            crate::write_private(&pending_file, &text)?;
+            if settings.json {
+                println!("{}", serde_json::json!({ "authorization_url": url }));
+            } else {
+                println!(
+                    "Send the worker to:\n{url}\nthen run this command again with --callback '<the URL they were sent back to>'."
+                );
+            }
+            Ok(())
+        }
+        Some(callback) => {
+            let pending: Pending = serde_json::from_slice(
+                &std::fs::read(&pending_file)
+                    .with_context(|| {
+                        format!(
+                            "no pending authorization in {}; start without --callback",
+                            pending_file.display()
+                        )
+                    })
+                    .map_err(Failure::Usage)?,
+            )
+            .map_err(|e| Failure::Failed(e.into()))?;
+            let query = callback.split_once('?').map_or("", |(_, q)| q);
+            let tokens = hub.callback(&pending, query).await.map_err(failed)?;
+            FileTokenStore::new(&settings.tokens)
+                .save(&pending.pod, &tokens)
+                .map_err(failed)?;
+            let _ = std::fs::remove_file(&pending_file);
+            if settings.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "pod": pending.pod, "scope": tokens.scope, "expires_at": tokens.expires_at })
+                );
+            } else {
+                println!("Linked {} (scope: {}).", pending.pod, tokens.scope);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The worker's WebID from the client's own access token (read, not verified: it is ours).
+fn webid_of(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?,
+    )
+    .ok()?;
+    claims.get("webid")?.as_str().map(str::to_owned)
+}
+
+/// Runs a platform command.
+pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> {
+    runtime()?.block_on(async {
+        match command {
+            PlatformCommand::Link {
+                pod,
+                callback,
+                client,
+            } => {
+                let request = Request {
+                    scopes: vec!["gig:write".into(), "offline_access".into()],
+                    pod,
+                    details: Vec::new(),
+                };
+                authorize(&client.resolve()?, request, callback).await
+            }
+            PlatformCommand::Push {
+                pod,
+                key,
+                concurrency,
+                export,
+                client,
+            } => push(client.resolve()?, &pod, &key, concurrency, &export, clock).await,
+            PlatformCommand::Status { pod, client } => status(client.resolve()?, &pod).await,
+        }
+    })
+}
+
+async fn push(
+    settings: Resolved,
+    pod: &str,
+    key: &Path,
+    concurrency: usize,
+    export: &Path,
+    clock: &Clock,
+) -> Result<(), Failure> {
+    let hub = client(&settings).await?;
+    let store = FileTokenStore::new(&settings.tokens);
+    let session = Session {
+        client: &hub,
+        store: &store,
+        key: pod.to_owned(),
+    };
+    let secret = settings.secret.clone().ok_or_else(|| {
+        Failure::Usage(anyhow!(
+            "a platform pushes with its client secret (--client-secret)"
+        ))
+    })?;
+    let file: KeyFile = serde_json::from_str(&crate::read(key)?)
+        .with_context(|| format!("{} is not a key file", key.display()))
+        .map_err(Failure::Usage)?;
+    let keypair = file
+        .key_pair()
+        .map_err(|e| Failure::Usage(anyhow!("{}: {e}", key.display())))?;
+    let http = op_connector::hub::http_client();
+    let method = op_connector::hub::register_key(
+        &http,
+        &settings.hub,
+        &settings.client_id,
+        &secret,
+        &file.public_key_multibase,
+    )
+    .await
+    .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
+    let issuer_url = method.split('#').next().unwrap_or_default().to_owned();
+    let status_list = format!("{issuer_url}/status/1");
+    let (token, _) = session.access_token(false).await.map_err(failed)?;
+    let subject = webid_of(&token).ok_or_else(|| {
+        Failure::Failed(anyhow!(
+            "the access token names no WebID; link the worker again"
+        ))
+    })?;
+    let issuer = op_connector::platform::Issuer {
+        url: issuer_url,
+        method,
+        status_list: status_list.clone(),
+    };
+    if http
+        .get(&status_list)
+        .send()
+        .await
+        .map(|r| r.status() == reqwest::StatusCode::NOT_FOUND)
+        .unwrap_or(false)
+    {
+        let signer = op_protocol::record::Signer::new(
+            file.key_pair()
+                .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
+            op_protocol::iri::AbsoluteIri::parse("issuer", &issuer.url)
+                .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
+            op_protocol::proof::VerificationMethodId::parse(&issuer.method)
+                .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
+        );
+        let empty = op_protocol::status::status_list_credential(
+            &status_list,
+            op_protocol::status::StatusPurpose::Revocation,
+            &op_protocol::status::StatusList::new(0),
+        );
+        let signed = signer
+            .sign_status_list(&empty, clock)
+            .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
+        op_connector::hub::publish_status_list(
+            &http,
+            &settings.hub,
+            &settings.client_id,
+            &secret,
+            "1",
+            &signed,
+        )
+        .await
+        .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
+    }
+    let records =
+        op_connector::platform::prepare(&crate::read(export)?, keypair, &issuer, &subject, clock)
+            .map_err(failed)?;
+    let total = records.len();
+    let progress = |n: usize| {
+        if !settings.json {
+            eprint!("\rpushing records: {n}/{total}");
+        }
+    };
+    let summary = op_connector::pod::push(
+        &session,
+        &http,
+        &settings.client_id,
+        records,
+        concurrency,
+        &progress,
+    )
+    .await;
+    if !settings.json {
+        eprintln!();
+    }
+    let summary = summary.map_err(failed)?;
+    if settings.json {
+        println!(
+            "{}",
+            serde_json::to_string(&summary).map_err(|e| Failure::Failed(e.into()))?
+        );
+    } else {
+        println!(
+            "created {}, updated {}, unchanged {}, failed {}",
+            summary.created.len(),
+            summary.updated.len(),
+            summary.unchanged.len(),
+            summary.failed.len()
+        );
+        for (name, why) in &summary.failed {
+            println!("  failed {name}: {why}");
+        }
+    }
+    if summary.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(anyhow!("some records were not written")))
+    }
+}
+
+async fn status(settings: Resolved, pod: &str) -> Result<(), Failure> {
+    let hub = client(&settings).await?;
+    let store = FileTokenStore::new(&settings.tokens);
+    let session = Session {
+        client: &hub,
+        store: &store,
+        key: pod.to_owned(),
+    };
+    let http = op_connector::hub::http_client();
+    let folder = format!(
+        "{pod}{}{}/",
+        op_protocol::routes::POD_GIGS,
+        settings.client_id
+    );
+    let records = op_connector::pod::list(&session, &http, &folder).await;
+    let tokens = store.load(pod).map_err(failed)?;
+    let report = serde_json::json!({
+        "pod": pod,
+        "linked": tokens.is_some(),
+        "scope": tokens.as_ref().map(|t| t.scope.clone()),
+        "access_token_expires_at": tokens.as_ref().map(|t| t.expires_at),
+        "records": records.as_ref().map(Vec::len).ok(),
+        "problem": records.err().map(|e| e.to_string()),
+    });
+    if settings.json {
+        println!("{report}");
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::Failed(e.into()))?
+        );
+    }
+    Ok(())
+}
+
+/// Runs a matcher command.
+pub fn matcher(command: MatcherCommand, clock: &Clock) -> Result<(), Failure> {
+    runtime()?.block_on(async {
+        match command {
+            MatcherCommand::Authorize {
+                pod,
+                platforms,
+                level,
+                purpose,
+                days,
+                callback,
+                client,
+            } => {
+                let expires =
+                    days.map(|d| op_protocol::clock::rfc3339(clock.now_millis() + d * 86_400_000));
+                let (scope, level) = match level {
+                    ReadLevel::Summary => ("gig:read:summary", Level::Summary),
+                    ReadLevel::Full => ("gig:read", Level::Full),
+                };
+                let details = vec![GigData {
+                    kind: GIG_DATA.into(),
+                    actions: vec![Action::Read],
+                    locations: Vec::new(),
+                    platforms,
+                    level,
+                    purpose,
+                    expires,
+                }];
+                let request = Request {
+                    scopes: vec![scope.into(), "offline_access".into()],
+                    pod,
+                    details,
+                };
+                authorize(&client.resolve()?, request, callback).await
+            }
+            MatcherCommand::Fetch {
+                pod,
+                platforms,
+                client,
+            } => fetch(client.resolve()?, &pod, platforms, clock).await,
+        }
+    })
+}
+
+async fn fetch(
+    settings: Resolved,
+    pod: &str,
+    platforms: Vec<String>,
+    clock: &Clock,
+) -> Result<(), Failure> {
+    let hub = client(&settings).await?;
+    let store = FileTokenStore::new(&settings.tokens);
+    let session = Session {
+        client: &hub,
+        store: &store,
+        key: pod.to_owned(),
+    };
+    let http = op_connector::hub::http_client();
+    let gigs = format!("{pod}{}", op_protocol::routes::POD_GIGS);
+    let folders: Vec<String> = if platforms.is_empty() {
+        op_connector::pod::list(&session, &http, &gigs)
+            .await
+            .map_err(failed)?
+    } else {
+        platforms.iter().map(|p| format!("{gigs}{p}/")).collect()
+    };
+    let mut records = Vec::new();
+    for folder in folders {
+        let urls = match op_connector::pod::list(&session, &http, &folder).await {
+            Ok(urls) => urls,
+            // A summary-only grant cannot list the folder; its summary is all it may read.
+            Err(ConnectorError::Http { status: 403, .. }) => {
+                vec![format!("{folder}{}", op_protocol::routes::POD_SUMMARY)]
+            }
+            Err(e) => return Err(failed(e)),
+        };
+        for url in urls {
+            match op_connector::pod::fetch(&session, &http, &url).await {
+                Ok(body) => records.push((url, body)),
+                Err(ConnectorError::Http { status: 404, .. }) => {}
+                Err(e) => return Err(failed(e)),
+            }
+        }
+    }
+    let checked = op_connector::verify::check(&http, &settings.hub, &records, clock).await;
+    if settings.json {
+        println!(
+            "{}",
+            serde_json::to_string(&checked).map_err(|e| Failure::Failed(e.into()))?
+        );
+    } else {
+        for a in &checked.accepted {
+            println!("verified {} {} issued by {}", a.kind, a.url, a.issuer);
+        }
+        for r in &checked.rejected {
+            println!("REJECTED {}: {}", r.url, r.reason);
+        }
+        println!(
+            "{} verified, {} rejected",
+            checked.accepted.len(),
+            checked.rejected.len()
+        );
+    }
+    if checked.rejected.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(anyhow!(
+            "{} records failed verification",
+            checked.rejected.len()
+        )))
+    }
+}
