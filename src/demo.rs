@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::up::Stack;
 
 const WORKER: &str = "demo-worker";
+/// The demo platform; also the name of its folder in the worker's pod.
 const PLATFORM: &str = "demo-platform";
 const MATCHER: &str = "demo-matcher";
 const WORKER_APP: &str = "demo-pod-app";
@@ -49,17 +50,90 @@ pub struct Public {
     pub redirect_uri: String,
 }
 
-/// Gig records in the demo pod, in the platform's folder: plain Turtle until signed records land.
-const RECORDS: &[(&str, &str)] = &[
-    (
-        "gig-2026-03-01",
-        "@prefix schema: <https://schema.org/>.\n<#gig> a schema:Action;\n  schema:name \"Grocery delivery\";\n  schema:actionStatus schema:CompletedActionStatus;\n  schema:startTime \"2026-03-01T10:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>;\n  schema:agent <../../profile/card#me>.\n",
-    ),
-    (
-        "gig-2026-03-04",
-        "@prefix schema: <https://schema.org/>.\n<#gig> a schema:Action;\n  schema:name \"Furniture assembly\";\n  schema:actionStatus schema:CompletedActionStatus;\n  schema:startTime \"2026-03-04T14:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>;\n  schema:agent <../../profile/card#me>.\n",
-    ),
-];
+/// The demo platform's export: six gigs of four kinds, two-dimension ratings, reviews, two
+/// achievements — converted, signed by the demo platform and written into the worker's pod.
+const EXPORT: &str = include_str!("demo-export.json");
+
+/// Signs the demo export as the demo platform (its key is kept in `DATA/demo-platform-key.json`
+/// and registered at the hub; its status list is hosted by the hub) and writes each record into
+/// the platform's folder in the worker's pod, unless already there.
+async fn push_records(stack: &Stack, data: &Path, webid: &str) -> anyhow::Result<usize> {
+    use op_protocol::proof::{KeyFile, KeyPair};
+    let hub = &stack.hub.hub;
+    let key_path = data.join("demo-platform-key.json");
+    let key: KeyPair = match std::fs::read(&key_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<KeyFile>(&b).ok())
+    {
+        Some(file) => file.key_pair()?,
+        None => {
+            let key = KeyPair::from_seed(rand::random());
+            crate::up::write_private(&key_path, &serde_json::to_vec_pretty(&key.to_file())?)?;
+            key
+        }
+    };
+    let platform = CLIENTS
+        .get(&hub.store, PLATFORM)?
+        .context("the demo platform is registered")?;
+    let registered = op_hub::platform::register_key(hub, &platform, &key.public().to_multibase())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot register the demo platform's key: {e}"))?;
+    let issuer_url = op_hub::platform::controller_url(hub, PLATFORM);
+    let issuer = op_connector::platform::Issuer {
+        method: format!("{issuer_url}#{}", registered.fragment),
+        status_list: op_hub::platform::status_list_url(hub, PLATFORM, "1"),
+        url: issuer_url.clone(),
+    };
+    let clock = op_protocol::clock::Clock::system();
+    if op_hub::platform::status_list(hub, PLATFORM, "1")?.is_none() {
+        let signer = op_protocol::record::Signer::new(
+            key.clone(),
+            op_protocol::iri::AbsoluteIri::parse("issuer", &issuer.url)?,
+            op_protocol::proof::VerificationMethodId::parse(&issuer.method)?,
+        );
+        let empty = op_protocol::status::status_list_credential(
+            &issuer.status_list,
+            op_protocol::status::StatusPurpose::Revocation,
+            &op_protocol::status::StatusList::new(0),
+        );
+        let signed = signer.sign_status_list(&empty, &clock)?;
+        op_hub::platform::put_status_list(hub, &platform, "1", signed)
+            .await
+            .map_err(anyhow::Error::msg)?;
+    }
+    let pod = PodName::parse(WORKER).expect("a valid pod name");
+    let state = &stack.pod.state;
+    let folder = ResourcePath::parse(&format!("/gigs/{PLATFORM}/")).expect("a valid path");
+    if ops::resource(
+        &state.store,
+        &pod,
+        &folder.child(op_protocol::routes::POD_SUMMARY, false)?,
+    )?
+    .is_some()
+    {
+        return Ok(0);
+    }
+    let records = op_connector::platform::prepare(EXPORT, key, &issuer, webid, &clock)?;
+    let count = records.len();
+    for record in records {
+        let path = folder.child(&record.name, false)?;
+        let content = Content::Document {
+            kind: Kind::Rdf,
+            media_type: "application/ld+json".into(),
+            body: record.body.into_bytes(),
+        };
+        ops::put(
+            &state.store,
+            &pod,
+            &path,
+            content,
+            Conditions::default(),
+            state.clock.now_millis(),
+        )
+        .await?;
+    }
+    Ok(count)
+}
 
 async fn client(
     stack: &Stack,
@@ -145,27 +219,7 @@ pub async fn seed(stack: &Stack, data: &Path) -> anyhow::Result<Demo> {
         &redirect("/demo/app/callback"),
     )
     .await?;
-    let pod = PodName::parse(WORKER).expect("a valid pod name");
-    let state = &stack.pod.state;
-    for (name, turtle) in RECORDS {
-        let path = ResourcePath::parse(&format!("/gigs/{PLATFORM}/{name}")).expect("a valid path");
-        if ops::resource(&state.store, &pod, &path)?.is_none() {
-            let content = Content::Document {
-                kind: Kind::Rdf,
-                media_type: "text/turtle".into(),
-                body: turtle.as_bytes().to_vec(),
-            };
-            ops::put(
-                &state.store,
-                &pod,
-                &path,
-                content,
-                Conditions::default(),
-                state.clock.now_millis(),
-            )
-            .await?;
-        }
-    }
+    push_records(stack, data, &account.webid).await?;
     let demo = Demo {
         hub_url: stack.hub.issuer.clone(),
         pod_url: pod_root.clone(),

@@ -127,6 +127,15 @@ pub fn status_list_url(hub: &Hub, client_id: &str, name: &str) -> String {
     format!("{}/status/{name}", controller_url(hub, client_id))
 }
 
+/// A hosted status list credential.
+pub fn status_list(
+    hub: &Hub,
+    client_id: &str,
+    name: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    STATUS_LISTS.get(&hub.store, &format!("{client_id}\0{name}"))
+}
+
 /// Stores a platform's signed status list credential; its `id` must be the URL it is served at
 /// and its `issuer` the platform. The platform signs it; verifiers check that signature.
 pub async fn put_status_list(

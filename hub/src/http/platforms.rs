@@ -127,8 +127,7 @@ pub async fn get_status_list(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, HubError> {
     let (id, name) = path.into_inner();
-    let list = platform::STATUS_LISTS
-        .get(&hub.store, &format!("{id}\0{name}"))?
+    let list = platform::status_list(&hub, &id, &name)?
         .ok_or_else(|| HubError::Api(404, format!("no status list {name:?} for {id:?}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/ld+json")
