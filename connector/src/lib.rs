@@ -1,9 +1,9 @@
-//! `op-connector`: what platforms and matchers integrate — today the record tooling behind `opctl`.
+//! `op-connector`: what platforms and matchers integrate.
 //!
-//! The record model, signing and verification live in [`op_protocol::record`]; this crate adds
-//! what a command line needs around them: reading records in the forms platforms hand them over
-//! ([`batch`]), and talking to a hub ([`hub`]: platforms' controller documents, key registration).
-//! OAuth client flows and pod access are the next issue.
+//! The OAuth client side ([`oauth`], [`session`], [`tokens`]), the worker's pod ([`pod`]), the
+//! hub ([`hub`]), signing an export ([`platform`]) and verifying what was read ([`verify`]). The
+//! record model, signing and verification themselves live in [`op_protocol::record`].
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
 pub mod batch;
