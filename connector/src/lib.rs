@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod platform;
 pub mod pod;
 pub mod session;
+pub mod summary;
 pub mod tokens;
 pub mod verify;
 

@@ -591,6 +591,25 @@ async fn fetch(
             checked.accepted.len(),
             checked.rejected.len()
         );
+        for p in op_connector::summary::summarise(&checked.accepted) {
+            println!(
+                "{}: {} gigs ({} successful), {} to {}",
+                p.issuer,
+                p.gigs,
+                p.successful,
+                p.first.as_deref().unwrap_or("?"),
+                p.last.as_deref().unwrap_or("?")
+            );
+            for d in &p.ratings {
+                println!(
+                    "  {}: {:.0}% over {} ratings (scales {})",
+                    d.name,
+                    d.mean_normalised * 100.0,
+                    d.count,
+                    d.scales.join(", ")
+                );
+            }
+        }
     }
     if checked.rejected.is_empty() {
         Ok(())
