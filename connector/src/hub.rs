@@ -153,6 +153,17 @@ pub async fn publish_status_list(
     send(req, &url).await.map(|_| ())
 }
 
+/// A platform's credentials at a hub, for the calls it makes as itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    /// The hub's URL.
+    pub hub: &'a str,
+    /// The platform's client id.
+    pub client_id: &'a str,
+    /// Its client secret.
+    pub client_secret: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,3 +79,85 @@ pub fn prepare(
         })
         .collect()
 }
+
+/// A platform withdraws records: each is deleted from the worker's pod and flagged revoked in the
+/// platform's status list (re-signed and published at the hub), so copies held elsewhere verify
+/// as revoked too. Returns the status list indexes flagged.
+pub async fn withdraw(
+    session: &crate::session::Session<'_>,
+    http: &reqwest::Client,
+    hub: &crate::hub::Credentials<'_>,
+    signer: &Signer,
+    names: &[String],
+    clock: &Clock,
+) -> Result<Vec<u64>, ConnectorError> {
+    use op_protocol::status::{StatusList, StatusPurpose, status_list_credential};
+    let (_, pod) = session.access_token(false).await?;
+    let folder = format!("{pod}{}{}/", op_protocol::routes::POD_GIGS, hub.client_id);
+    let mut flagged: Vec<(String, u64)> = Vec::new();
+    for name in names {
+        let url = format!("{folder}{name}");
+        let body = match crate::pod::fetch(session, http, &url).await {
+            Ok(body) => body,
+            Err(ConnectorError::Http { status: 404, .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let record: Value = serde_json::from_str(&body)
+            .map_err(|e| ConnectorError::Invalid(format!("{url}: {e}")))?;
+        if let (Some(list), Some(index)) = (
+            record
+                .pointer("/credentialStatus/statusListCredential")
+                .and_then(Value::as_str),
+            record
+                .pointer("/credentialStatus/statusListIndex")
+                .and_then(Value::as_str)
+                .and_then(|i| i.parse().ok()),
+        ) {
+            flagged.push((list.to_owned(), index));
+        }
+    }
+    crate::pod::withdraw(session, http, hub.client_id, names).await?;
+    let lists: std::collections::BTreeSet<String> =
+        flagged.iter().map(|(l, _)| l.clone()).collect();
+    for list_url in lists {
+        let name = list_url.rsplit('/').next().unwrap_or("1").to_owned();
+        let current: Value = http
+            .get(&list_url)
+            .send()
+            .await
+            .map_err(|e| ConnectorError::Unreachable {
+                url: list_url.clone(),
+                reason: e.to_string(),
+            })?
+            .json()
+            .await
+            .map_err(|e| ConnectorError::Invalid(format!("{list_url}: {e}")))?;
+        let encoded = current
+            .pointer("/credentialSubject/encodedList")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut list = StatusList::decode(&list_url, encoded)
+            .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
+        for (_, index) in flagged.iter().filter(|(l, _)| *l == list_url) {
+            list.set(*index, true)
+                .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
+        }
+        let signed = signer
+            .sign_status_list(
+                &status_list_credential(&list_url, StatusPurpose::Revocation, &list),
+                clock,
+            )
+            .map_err(ConnectorError::Record)?;
+        crate::hub::publish_status_list(
+            http,
+            hub.hub,
+            hub.client_id,
+            hub.client_secret,
+            &name,
+            &signed,
+        )
+        .await
+        .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
+    }
+    Ok(flagged.into_iter().map(|(_, i)| i).collect())
+}

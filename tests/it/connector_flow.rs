@@ -273,14 +273,29 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         .await
         .unwrap();
     assert_eq!(updated.updated, vec![tampered_name.clone()]);
-    let revoked_index: u64 = signed[1]["credentialStatus"]["statusListIndex"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    publish(&[revoked_index]).await;
-    let checked =
-        op_connector::verify::check(&http, &stack.issuer, &read_all().await.unwrap(), &clock).await;
+    // The platform withdraws a record: gone from the pod, and a copy kept elsewhere is revoked.
+    let copies = read_all().await.unwrap();
+    let withdrawn = name_of(&signed[1]);
+    let creds = op_connector::hub::Credentials {
+        hub: &stack.issuer,
+        client_id: "acme",
+        client_secret: &secret,
+    };
+    let flagged = op_connector::platform::withdraw(
+        &session,
+        &http,
+        &creds,
+        &signer,
+        std::slice::from_ref(&withdrawn),
+        &clock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(flagged.len(), 1);
+    let now_listed = read_all().await.unwrap();
+    assert_eq!(now_listed.len(), copies.len() - 1);
+    assert!(!now_listed.iter().any(|(u, _)| u.ends_with(&withdrawn)));
+    let checked = op_connector::verify::check(&http, &stack.issuer, &copies, &clock).await;
     assert_eq!(checked.rejected.len(), 2, "{:?}", checked.rejected);
     assert!(
         checked
@@ -292,9 +307,17 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         checked
             .rejected
             .iter()
-            .any(|r| r.reason.contains("revoked")),
+            .any(|r| r.url.ends_with(&withdrawn) && r.reason.contains("revoked")),
         "{:?}",
         checked.rejected
+    );
+    let summary = op_connector::summary::summarise(&checked.accepted);
+    assert_eq!(summary.len(), 1);
+    assert!(
+        summary[0]
+            .ratings
+            .iter()
+            .all(|d| (0.0..=1.0).contains(&d.mean_normalised))
     );
 
     // The worker revokes the matcher's grant: the connector says "reconnect".

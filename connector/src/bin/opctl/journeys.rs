@@ -146,6 +146,21 @@ pub enum PlatformCommand {
         #[command(flatten)]
         client: ClientSettings,
     },
+    /// Withdraw records: delete them from the worker's pod and flag them revoked in the
+    /// platform's status list (re-signed with KEY and published at the hub).
+    Withdraw {
+        /// The worker's pod root URL.
+        #[arg(long)]
+        pod: String,
+        /// The platform's signing key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Names of the records in the platform's folder (as `push` wrote them).
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
     /// Show the link to a worker's pod: token lifetime, scopes, records in the folder.
     Status {
         /// The worker's pod root URL.
@@ -188,6 +203,14 @@ pub enum MatcherCommand {
         /// The URL the worker's browser was sent back to.
         #[arg(long)]
         callback: Option<String>,
+        #[command(flatten)]
+        client: ClientSettings,
+    },
+    /// Verify records saved earlier (a JSON array of records, or `fetch --json` output) against
+    /// the hub: signature, issuer registered and certified, key, status (exit 1 if any failed).
+    Verify {
+        /// The file.
+        input: PathBuf,
         #[command(flatten)]
         client: ClientSettings,
     },
@@ -321,6 +344,12 @@ pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> 
                 client,
             } => push(client.resolve()?, &pod, &key, concurrency, &export, clock).await,
             PlatformCommand::Status { pod, client } => status(client.resolve()?, &pod).await,
+            PlatformCommand::Withdraw {
+                pod,
+                key,
+                names,
+                client,
+            } => withdraw(client.resolve()?, &pod, &key, &names, clock).await,
         }
     })
 }
@@ -454,6 +483,70 @@ async fn push(
     }
 }
 
+async fn withdraw(
+    settings: Resolved,
+    pod: &str,
+    key: &Path,
+    names: &[String],
+    clock: &Clock,
+) -> Result<(), Failure> {
+    let hub = client(&settings).await?;
+    let store = FileTokenStore::new(&settings.tokens);
+    let session = Session {
+        client: &hub,
+        store: &store,
+        key: pod.to_owned(),
+    };
+    let secret = settings.secret.clone().ok_or_else(|| {
+        Failure::Usage(anyhow!(
+            "a platform withdraws with its client secret (--client-secret)"
+        ))
+    })?;
+    let file: KeyFile = serde_json::from_str(&crate::read(key)?)
+        .with_context(|| format!("{} is not a key file", key.display()))
+        .map_err(Failure::Usage)?;
+    let http = op_connector::hub::http_client();
+    let method = op_connector::hub::register_key(
+        &http,
+        &settings.hub,
+        &settings.client_id,
+        &secret,
+        &file.public_key_multibase,
+    )
+    .await
+    .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
+    let issuer = method.split('#').next().unwrap_or_default().to_owned();
+    let signer = op_protocol::record::Signer::new(
+        file.key_pair()
+            .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
+        op_protocol::iri::AbsoluteIri::parse("issuer", &issuer)
+            .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
+        op_protocol::proof::VerificationMethodId::parse(&method)
+            .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
+    );
+    let creds = op_connector::hub::Credentials {
+        hub: &settings.hub,
+        client_id: &settings.client_id,
+        client_secret: &secret,
+    };
+    let flagged = op_connector::platform::withdraw(&session, &http, &creds, &signer, names, clock)
+        .await
+        .map_err(failed)?;
+    if settings.json {
+        println!(
+            "{}",
+            serde_json::json!({ "withdrawn": names, "revoked_indexes": flagged })
+        );
+    } else {
+        println!(
+            "withdrew {} records; {} flagged revoked in the status list",
+            names.len(),
+            flagged.len()
+        );
+    }
+    Ok(())
+}
+
 async fn status(settings: Resolved, pod: &str) -> Result<(), Failure> {
     let hub = client(&settings).await?;
     let store = FileTokenStore::new(&settings.tokens);
@@ -529,8 +622,44 @@ pub fn matcher(command: MatcherCommand, clock: &Clock) -> Result<(), Failure> {
                 platforms,
                 client,
             } => fetch(client.resolve()?, &pod, platforms, clock).await,
+            MatcherCommand::Verify { input, client } => {
+                verify_file(client.resolve()?, &input, clock).await
+            }
         }
     })
+}
+
+/// Verifies records from a file: `fetch --json` output (`{accepted: [{url, record}]}`) or a
+/// JSON array of records (or one record).
+async fn verify_file(settings: Resolved, input: &Path, clock: &Clock) -> Result<(), Failure> {
+    let text = crate::read(input)?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", input.display()))
+        .map_err(Failure::Usage)?;
+    let records: Vec<(String, String)> = match json.get("accepted").and_then(|a| a.as_array()) {
+        Some(accepted) => accepted
+            .iter()
+            .map(|a| {
+                (
+                    a["url"].as_str().unwrap_or("").to_owned(),
+                    a["record"].to_string(),
+                )
+            })
+            .collect(),
+        None => json
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![json.clone()])
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("{}#{}", input.display(), i + 1), r.to_string()))
+            .collect(),
+    };
+    let http = op_connector::hub::http_client();
+    report(
+        &settings,
+        &op_connector::verify::check(&http, &settings.hub, &records, clock).await,
+    )
 }
 
 async fn fetch(
@@ -574,6 +703,10 @@ async fn fetch(
         }
     }
     let checked = op_connector::verify::check(&http, &settings.hub, &records, clock).await;
+    report(&settings, &checked)
+}
+
+fn report(settings: &Resolved, checked: &op_connector::verify::Checked) -> Result<(), Failure> {
     if settings.json {
         println!(
             "{}",
