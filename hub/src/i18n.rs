@@ -110,6 +110,14 @@ pub struct Text {
     pub when: &'static str,
     pub what: &'static str,
     pub result: &'static str,
+    pub backpack: &'static str,
+    pub no_records: &'static str,
+    pub gigs_over_time: &'static str,
+    pub ratings: &'static str,
+    pub status: &'static str,
+    pub verified: &'static str,
+    pub revoked_by_platform: &'static str,
+    pub unverified: &'static str,
 }
 
 static EN: Text = Text {
@@ -166,6 +174,14 @@ static EN: Text = Text {
     when: "When",
     what: "What",
     result: "Result",
+    backpack: "Your backpack",
+    no_records: "Your pod holds no records yet.",
+    gigs_over_time: "Gigs per month",
+    ratings: "Ratings",
+    status: "Check",
+    verified: "verified",
+    revoked_by_platform: "revoked by the platform",
+    unverified: "not verified",
 };
 
 static SV: Text = Text {
@@ -222,6 +238,14 @@ static SV: Text = Text {
     when: "När",
     what: "Vad",
     result: "Resultat",
+    backpack: "Din ryggsäck",
+    no_records: "Din pod innehåller inga uppgifter än.",
+    gigs_over_time: "Uppdrag per månad",
+    ratings: "Betyg",
+    status: "Kontroll",
+    verified: "verifierad",
+    revoked_by_platform: "återkallad av plattformen",
+    unverified: "inte verifierad",
 };
 
 #[cfg(test)]

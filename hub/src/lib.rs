@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assertion;
 pub mod authorize;
+pub mod backpack;
 pub mod cli;
 pub mod client;
 pub mod config;

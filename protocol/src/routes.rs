@@ -76,3 +76,6 @@ pub const HUB_DEVELOPERS: &str = "/developers";
 /// Inside a platform's folder in a pod: its track-record summary, the one resource a
 /// summary-only grant may read.
 pub const POD_SUMMARY: &str = "summary";
+
+/// Hub: the worker's backpack — every record in their pod, verified, grouped by platform.
+pub const HUB_BACKPACK: &str = "/backpack";

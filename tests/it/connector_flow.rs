@@ -320,6 +320,24 @@ async fn platform_and_matcher_journeys_through_the_connector() {
             .all(|d| (0.0..=1.0).contains(&d.mean_normalised))
     );
 
+    // The worker's backpack shows the records by platform, each with the hub's verdict.
+    let backpack = browser.get(&format!("{}/backpack", stack.issuer)).await;
+    assert_eq!(backpack.status, 200);
+    assert!(
+        backpack.body.contains("Gigs per month") && backpack.body.contains("<svg"),
+        "{}",
+        backpack.body
+    );
+    assert!(backpack.body.contains("✓ verified"));
+    assert!(
+        backpack.body.contains("not verified"),
+        "the tampered record is flagged"
+    );
+    let sv = browser
+        .get(&format!("{}/backpack?lang=sv", stack.issuer))
+        .await;
+    assert!(sv.body.contains("Din ryggsäck") && sv.body.contains("verifierad"));
+
     // The worker revokes the matcher's grant: the connector says "reconnect".
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
     let claims: serde_json::Value = {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod backpack;
 pub mod developers;
 pub mod discovery;
 pub mod error;
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::post().to(platforms::register_key),
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
+        .route(routes::HUB_BACKPACK, web::get().to(backpack::show))
         .route(
             &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
             web::put().to(platforms::put_status_list),

@@ -210,6 +210,7 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
         h1 { (t.dashboard) }
         p { (username) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
+        @if pod.is_some() { p { a href=(routes::HUB_BACKPACK) { (t.backpack) } } }
         dl {
             dt { (t.your_webid) } dd { (webid) }
             dt { (t.your_pod) } dd { @match pod { Some(p) => a href=(p) { (p) }, None => (t.no_pod) } }

@@ -1,0 +1,215 @@
+//! The worker's backpack: every record in their pod, read with their owner rights, verified by
+//! the hub in-process against the keys and status lists it holds for its platforms, and grouped
+//! by platform with what the records say.
+
+use std::collections::BTreeMap;
+
+use op_protocol::clock::Clock;
+use op_protocol::proof::Controllers;
+use op_protocol::record::{RecordStatus, StatusCheck, Verifier};
+use op_protocol::status::StatusLists;
+use serde_json::Value;
+
+use crate::state::Hub;
+
+/// Most records read for one view.
+const MAX_RECORDS: usize = 500;
+
+/// What the hub concluded about a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mark {
+    /// Signed by a platform registered here, with a key it registered, not revoked.
+    Verified,
+    /// Revoked by its platform.
+    Revoked,
+    /// Not verifiable, and why.
+    Unverified(String),
+}
+
+/// One record as the backpack shows it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Its URL in the pod.
+    pub url: String,
+    /// gig, achievement or track record.
+    pub kind: String,
+    /// A title for people.
+    pub title: String,
+    /// When the gig started (or the achievement was awarded), as written.
+    pub when: Option<String>,
+    /// Ratings as `(dimension, value, worst, best)`.
+    pub ratings: Vec<(String, f64, f64, f64)>,
+    /// The verdict.
+    pub mark: Mark,
+}
+
+/// One platform's folder.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    /// The folder name (the platform's client id).
+    pub platform: String,
+    /// Its records.
+    pub items: Vec<Item>,
+}
+
+async fn get_json(hub: &Hub, token: &str, url: &str) -> Option<Value> {
+    let res = hub
+        .http
+        .get(url)
+        .bearer_auth(token)
+        .header("Accept", "application/ld+json")
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    res.json().await.ok()
+}
+
+fn contains(doc: &Value) -> Vec<String> {
+    doc.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.get(op_protocol::vocab::ldp::CONTAINS))
+        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.get("@id").and_then(|i| i.as_str()).map(str::to_owned))
+        .collect()
+}
+
+fn number(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn describe(record: &Value) -> (String, String, Option<String>, Vec<(String, f64, f64, f64)>) {
+    let subject = &record["credentialSubject"];
+    let types = record["type"].to_string();
+    if types.contains("TrackRecordCredential") {
+        return (
+            "track record".into(),
+            "Track record summary".into(),
+            None,
+            Vec::new(),
+        );
+    }
+    if let Some(performed) = subject.get("performed") {
+        let title = performed["name"]
+            .as_str()
+            .or(performed["serviceType"].as_str())
+            .unwrap_or("Gig")
+            .to_owned();
+        let ratings = performed["review"]["reviewRating"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                Some((
+                    r["name"].as_str().unwrap_or("overall").to_owned(),
+                    number(&r["ratingValue"])?,
+                    number(&r["worstRating"])?,
+                    number(&r["bestRating"])?,
+                ))
+            })
+            .collect();
+        return (
+            "gig".into(),
+            title,
+            performed["startTime"].as_str().map(str::to_owned),
+            ratings,
+        );
+    }
+    let name = subject["achievement"]["name"]
+        .as_str()
+        .unwrap_or("Achievement")
+        .to_owned();
+    (
+        "achievement".into(),
+        name,
+        subject["awardedDate"].as_str().map(str::to_owned),
+        Vec::new(),
+    )
+}
+
+/// Reads and checks every record in the worker's pod (`None` if the pod cannot be read).
+pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>> {
+    let token = crate::provider::dashboard_token(hub, webid, pod_root);
+    let gigs = format!("{pod_root}{}", op_protocol::routes::POD_GIGS);
+    let folders = contains(&get_json(hub, &token, &gigs).await?);
+    // Keys and status lists of this hub's platforms, straight from its store.
+    let mut methods = Controllers::new();
+    let mut lists = StatusLists::new();
+    let mut out = Vec::new();
+    let mut read = 0;
+    for folder in folders {
+        let platform = folder
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        if let Ok(keys) = crate::platform::keys_of(hub, &platform) {
+            methods = methods.with(crate::platform::controller_document(hub, &platform, &keys));
+        }
+        if let Ok(Some(list)) = crate::platform::status_list(hub, &platform, "1") {
+            lists = lists.with(list);
+        }
+        let mut items = Vec::new();
+        let urls = get_json(hub, &token, &folder)
+            .await
+            .map(|d| contains(&d))
+            .unwrap_or_default();
+        for url in urls.into_iter().take(MAX_RECORDS.saturating_sub(read)) {
+            read += 1;
+            let Some(record) = get_json(hub, &token, &url).await else {
+                continue;
+            };
+            let (kind, title, when, ratings) = describe(&record);
+            items.push(Item {
+                url,
+                kind,
+                title,
+                when,
+                ratings,
+                mark: Mark::Unverified(String::new()),
+            });
+            let clock = Clock::system();
+            let verifier = Verifier {
+                methods: &methods,
+                status: StatusCheck::Required(&lists),
+                clock: &clock,
+            };
+            let mark = match verifier.verify(&record) {
+                Ok(v)
+                    if v.status == RecordStatus::Revoked || v.status == RecordStatus::Suspended =>
+                {
+                    Mark::Revoked
+                }
+                Ok(_) => Mark::Verified,
+                Err(e) => Mark::Unverified(e.to_string()),
+            };
+            if let Some(last) = items.last_mut() {
+                last.mark = mark;
+            }
+        }
+        items.sort_by(|a, b| b.when.cmp(&a.when));
+        out.push(Folder { platform, items });
+    }
+    Some(out)
+}
+
+/// Gigs per month (`YYYY-MM` → count) over every folder.
+pub fn gigs_per_month(folders: &[Folder]) -> BTreeMap<String, usize> {
+    let mut months = BTreeMap::new();
+    for item in folders
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter(|i| i.kind == "gig")
+    {
+        if let Some(month) = item.when.as_deref().and_then(|w| w.get(..7)) {
+            *months.entry(month.to_owned()).or_insert(0) += 1;
+        }
+    }
+    months
+}
