@@ -37,11 +37,14 @@ pub struct Item {
     pub title: String,
     /// When the gig started (or the achievement was awarded), as written.
     pub when: Option<String>,
-    /// Ratings as `(dimension, value, worst, best)`.
-    pub ratings: Vec<(String, f64, f64, f64)>,
+    /// Ratings.
+    pub ratings: Vec<Rating>,
     /// The verdict.
     pub mark: Mark,
 }
+
+/// A rating as `(dimension, value, worst, best)`.
+pub type Rating = (String, f64, f64, f64);
 
 /// One platform's folder.
 #[derive(Debug, Clone)]
@@ -83,53 +86,62 @@ fn number(v: &Value) -> Option<f64> {
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
-fn describe(record: &Value) -> (String, String, Option<String>, Vec<(String, f64, f64, f64)>) {
+/// What a record says; the verdict comes separately.
+fn describe(url: String, record: &Value, mark: Mark) -> Item {
     let subject = &record["credentialSubject"];
-    let types = record["type"].to_string();
-    if types.contains("TrackRecordCredential") {
-        return (
-            "track record".into(),
-            "Track record summary".into(),
-            None,
-            Vec::new(),
-        );
+    let (kind, title, when, ratings) =
+        if record["type"].to_string().contains("TrackRecordCredential") {
+            (
+                "track record",
+                "Track record summary".to_owned(),
+                None,
+                Vec::new(),
+            )
+        } else if let Some(performed) = subject.get("performed") {
+            let title = performed["name"]
+                .as_str()
+                .or(performed["serviceType"].as_str())
+                .unwrap_or("Gig")
+                .to_owned();
+            let ratings = performed["review"]["reviewRating"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    Some((
+                        r["name"].as_str().unwrap_or("overall").to_owned(),
+                        number(&r["ratingValue"])?,
+                        number(&r["worstRating"])?,
+                        number(&r["bestRating"])?,
+                    ))
+                })
+                .collect();
+            (
+                "gig",
+                title,
+                performed["startTime"].as_str().map(str::to_owned),
+                ratings,
+            )
+        } else {
+            let name = subject["achievement"]["name"]
+                .as_str()
+                .unwrap_or("Achievement")
+                .to_owned();
+            (
+                "achievement",
+                name,
+                subject["awardedDate"].as_str().map(str::to_owned),
+                Vec::new(),
+            )
+        };
+    Item {
+        url,
+        kind: kind.into(),
+        title,
+        when,
+        ratings,
+        mark,
     }
-    if let Some(performed) = subject.get("performed") {
-        let title = performed["name"]
-            .as_str()
-            .or(performed["serviceType"].as_str())
-            .unwrap_or("Gig")
-            .to_owned();
-        let ratings = performed["review"]["reviewRating"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                Some((
-                    r["name"].as_str().unwrap_or("overall").to_owned(),
-                    number(&r["ratingValue"])?,
-                    number(&r["worstRating"])?,
-                    number(&r["bestRating"])?,
-                ))
-            })
-            .collect();
-        return (
-            "gig".into(),
-            title,
-            performed["startTime"].as_str().map(str::to_owned),
-            ratings,
-        );
-    }
-    let name = subject["achievement"]["name"]
-        .as_str()
-        .unwrap_or("Achievement")
-        .to_owned();
-    (
-        "achievement".into(),
-        name,
-        subject["awardedDate"].as_str().map(str::to_owned),
-        Vec::new(),
-    )
 }
 
 /// Reads and checks every record in the worker's pod (`None` if the pod cannot be read).
@@ -165,15 +177,6 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
             let Some(record) = get_json(hub, &token, &url).await else {
                 continue;
             };
-            let (kind, title, when, ratings) = describe(&record);
-            items.push(Item {
-                url,
-                kind,
-                title,
-                when,
-                ratings,
-                mark: Mark::Unverified(String::new()),
-            });
             let clock = Clock::system();
             let verifier = Verifier {
                 methods: &methods,
@@ -189,9 +192,8 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
                 Ok(_) => Mark::Verified,
                 Err(e) => Mark::Unverified(e.to_string()),
             };
-            if let Some(last) = items.last_mut() {
-                last.mark = mark;
-            }
+
+            items.push(describe(url, &record, mark));
         }
         items.sort_by(|a, b| b.when.cmp(&a.when));
         out.push(Folder { platform, items });
