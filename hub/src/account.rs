@@ -246,6 +246,40 @@ impl Throttle {
     }
 }
 
+/// Deletes an account: revokes every grant (pods stop honouring its tokens), deletes the hosted
+/// pod, then the account itself. Returns an error (changing nothing more) if the pod cannot be
+/// deleted, so no orphan pod is left behind.
+pub async fn delete(hub: &crate::state::Hub, account: &Account) -> Result<(), SignUpError> {
+    let username = account.username.as_str().to_owned();
+    for grant in crate::grant::grants_of(&hub.store, &username)? {
+        if grant.revoked.is_none() {
+            let (id, now) = (grant.id.clone(), hub.now());
+            let entry = hub
+                .store
+                .write(move |tx| crate::grant::revoke_in_tx(tx, &id, now, "account_deleted"))
+                .await?;
+            if let Some(entry) = entry {
+                let _ = hub.revocations.send(entry);
+            }
+        }
+    }
+    if let (Some(pod), Some(provider)) = (&account.pod, &hub.pods)
+        && pod.hosted
+    {
+        provider
+            .delete(hub, &username)
+            .await
+            .map_err(SignUpError::Provision)?;
+    }
+    hub.store
+        .write(move |tx| {
+            ACCOUNTS.remove(tx, &username);
+            Ok::<_, op_store::StoreError>(())
+        })
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

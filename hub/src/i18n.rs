@@ -118,6 +118,11 @@ pub struct Text {
     pub verified: &'static str,
     pub revoked_by_platform: &'static str,
     pub unverified: &'static str,
+    pub export: &'static str,
+    pub export_hint: &'static str,
+    pub include_in_cv: &'static str,
+    pub delete_account: &'static str,
+    pub delete_hint: &'static str,
 }
 
 static EN: Text = Text {
@@ -182,6 +187,11 @@ static EN: Text = Text {
     verified: "verified",
     revoked_by_platform: "revoked by the platform",
     unverified: "not verified",
+    export: "Download all my data",
+    export_hint: "A zip with every resource in your pod exactly as stored, and a CV (cv.html) of the records you tick.",
+    include_in_cv: "In the CV",
+    delete_account: "Delete my account",
+    delete_hint: "Revokes every app's access, deletes your hosted pod with everything in it, and your account. This cannot be undone. Download your data first.",
 };
 
 static SV: Text = Text {
@@ -246,6 +256,11 @@ static SV: Text = Text {
     verified: "verifierad",
     revoked_by_platform: "återkallad av plattformen",
     unverified: "inte verifierad",
+    export: "Ladda ner alla mina data",
+    export_hint: "En zip-fil med allt i din pod precis som det är lagrat, och ett CV (cv.html) med de uppgifter du kryssar i.",
+    include_in_cv: "Med i CV",
+    delete_account: "Radera mitt konto",
+    delete_hint: "Återkallar alla appars åtkomst, raderar din pod med allt innehåll och ditt konto. Det går inte att ångra. Ladda ner dina data först.",
 };
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod dpop;
+pub mod export;
 pub mod grant;
 pub mod http;
 pub mod i18n;

@@ -155,3 +155,29 @@ impl PodProvider {
         }
     }
 }
+
+impl PodProvider {
+    /// Deletes a hosted pod and everything in it.
+    pub async fn delete(&self, hub: &crate::state::Hub, name: &str) -> Result<(), ProvisionError> {
+        let url = format!(
+            "{}{}/{name}",
+            self.base,
+            op_protocol::routes::POD_ADMIN_PODS
+        );
+        let credential = match &self.admin_token {
+            Some(token) => token.clone(),
+            None => service_token(hub, &format!("{}/", self.base)),
+        };
+        let res = self
+            .http
+            .delete(&url)
+            .bearer_auth(credential)
+            .send()
+            .await
+            .map_err(|e| ProvisionError::Failed(e.to_string()))?;
+        match res.status().as_u16() {
+            204 | 404 => Ok(()),
+            status => Err(ProvisionError::Failed(format!("HTTP {status}"))),
+        }
+    }
+}

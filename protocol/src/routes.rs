@@ -79,3 +79,9 @@ pub const POD_SUMMARY: &str = "summary";
 
 /// Hub: the worker's backpack — every record in their pod, verified, grouped by platform.
 pub const HUB_BACKPACK: &str = "/backpack";
+
+/// Hub: export all one's data as a zip (POST, from the backpack page).
+pub const HUB_EXPORT: &str = "/export";
+
+/// Hub: delete one's account (POST, with the password).
+pub const HUB_DELETE_ACCOUNT: &str = "/account/delete";

@@ -338,6 +338,32 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         .await;
     assert!(sv.body.contains("Din ryggsäck") && sv.body.contains("verifierad"));
 
+    // The worker downloads everything: the pod's resources as stored, and a CV of ticked records.
+    let csrf = backpack.csrf();
+    let ticked = format!("{pod_root}gigs/acme/summary");
+    let zip = browser
+        .http
+        .post(format!("{}/export", stack.issuer))
+        .header("Cookie", browser.cookie_header())
+        .form(&[("csrf", csrf.as_str()), ("record", ticked.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.status(), 200);
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let bytes = zip.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let names = String::from_utf8_lossy(&bytes);
+    assert!(
+        names.contains("cv.html")
+            && names.contains("pod/gigs/acme/summary")
+            && names.contains("pod/profile/card")
+    );
+    assert!(
+        names.contains("Track record summary"),
+        "the ticked record is in the CV"
+    );
+
     // The worker revokes the matcher's grant: the connector says "reconnect".
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
     let claims: serde_json::Value = {
@@ -372,6 +398,40 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     assert!(
         store.load("matcher:alice").unwrap().is_none(),
         "the dead tokens are forgotten"
+    );
+
+    // Deleting the account needs the password; then the pod and the account are gone.
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    let delete = format!("{}/account/delete", stack.issuer);
+    let wrong = browser
+        .post(
+            &delete,
+            &[("csrf", &dashboard.csrf()), ("password", "not my password")],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    let gone = browser
+        .post(
+            &delete,
+            &[
+                ("csrf", &dashboard.csrf()),
+                ("password", "correct horse battery staple"),
+            ],
+        )
+        .await;
+    assert_eq!(gone.status, 303);
+    let profile = http
+        .get(format!("{pod_root}profile/card"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(profile.status(), 404, "the hosted pod is deleted");
+    assert!(
+        matches!(
+            session.access_token(true).await,
+            Err(ConnectorError::Reconnect(_))
+        ),
+        "every grant was revoked"
     );
     stack.stop().await;
 }

@@ -265,6 +265,11 @@ impl Browser {
         }
     }
 
+    /// The session cookie as a `Cookie` header value.
+    pub fn cookie_header(&self) -> String {
+        self.cookie.clone().unwrap_or_default()
+    }
+
     pub async fn get(&mut self, url: &str) -> Page {
         let req = self.http.get(url);
         self.send(req).await

@@ -100,7 +100,7 @@ fn ratings_chart(t: &Text, folder: &Folder) -> Markup {
     html! { (PreEscaped(svg)) }
 }
 
-fn page(t: &Text, folders: Option<&[Folder]>) -> Markup {
+fn page(t: &Text, folders: Option<&[Folder]>, csrf: &str) -> Markup {
     html! {
         h1 { (t.backpack) }
         p { a href=(routes::HUB_DASHBOARD) { (t.dashboard) } }
@@ -109,12 +109,17 @@ fn page(t: &Text, folders: Option<&[Folder]>) -> Markup {
             Some([]) => p { (t.no_records) },
             Some(folders) => {
                 (months_chart(t, folders))
+                form method="post" action=(routes::HUB_EXPORT) id="export" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    p.note { (t.export_hint) }
+                    button.primary type="submit" { (t.export) }
+                }
                 @for folder in folders {
                     section aria-labelledby=(format!("p-{}", folder.platform)) {
                         h2 id=(format!("p-{}", folder.platform)) { (folder.platform) }
                         (ratings_chart(t, folder))
                         table {
-                            thead { tr { th scope="col" { (t.what) } th scope="col" { (t.when) } th scope="col" { (t.status) } } }
+                            thead { tr { th scope="col" { (t.what) } th scope="col" { (t.when) } th scope="col" { (t.status) } th scope="col" { (t.include_in_cv) } } }
                             tbody {
                                 @for item in &folder.items {
                                     tr {
@@ -125,6 +130,11 @@ fn page(t: &Text, folders: Option<&[Folder]>) -> Markup {
                                                 Mark::Verified => strong { "✓ " (t.verified) },
                                                 Mark::Revoked => strong.error { "✗ " (t.revoked_by_platform) },
                                                 Mark::Unverified(why) => span { "! " (t.unverified) span.note { " — " (why) } },
+                                            }
+                                        }
+                                        td {
+                                            @if item.mark == Mark::Verified {
+                                                input type="checkbox" name="record" value=(item.url) form="export" checked aria-label=(format!("{}: {}", t.include_in_cv, item.title));
                                             }
                                         }
                                     }
@@ -154,6 +164,6 @@ pub async fn show(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse,
         None => Some(Vec::new()),
     };
     let t = browser.lang.t();
-    let body = page(t, folders.as_deref());
+    let body = page(t, folders.as_deref(), &browser.session.csrf);
     Ok(browser.page(&hub, &req, 200, t.backpack, body))
 }

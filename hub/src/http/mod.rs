@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod backpack;
+pub mod data;
 pub mod developers;
 pub mod discovery;
 pub mod error;
@@ -83,6 +84,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
         .route(routes::HUB_BACKPACK, web::get().to(backpack::show))
+        .route(routes::HUB_EXPORT, web::post().to(data::export))
+        .route(
+            routes::HUB_DELETE_ACCOUNT,
+            web::post().to(data::delete_account),
+        )
         .route(
             &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
             web::put().to(platforms::put_status_list),

@@ -276,6 +276,16 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
             (csrf(csrf_token))
             button type="submit" { (t.logout) }
         }
+        details {
+            summary { (t.delete_account) }
+            p.note { (t.delete_hint) }
+            form method="post" action=(routes::HUB_DELETE_ACCOUNT) {
+                (csrf(csrf_token))
+                label for="delete-password" { (t.password) }
+                input id="delete-password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { (t.delete_account) }
+            }
+        }
     }
 }
 

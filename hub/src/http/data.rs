@@ -1,0 +1,111 @@
+//! The worker's own data: export everything as a zip (with a CV of selected records), and delete
+//! the account.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use op_protocol::routes;
+
+use super::error::HubError;
+use super::{Browser, see_other};
+use crate::account::{self, ACCOUNTS};
+use crate::state::Hub;
+
+/// `POST /export`: a zip of every resource in the pod plus `cv.html` of the selected records.
+pub async fn export(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    browser.check_csrf(csrf)?;
+    let Some(username) = browser.session.username.clone() else {
+        return Ok(see_other(routes::HUB_LOGIN).finish());
+    };
+    let account = ACCOUNTS
+        .get(&hub.store, &username)?
+        .ok_or_else(|| HubError::Api(404, "no account".into()))?;
+    let Some(pod) = &account.pod else {
+        return Err(HubError::Api(
+            400,
+            "link a pod first: there is nothing to export".into(),
+        ));
+    };
+    let selected: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "record")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut zip = crate::export::Zip::default();
+    for (path, bytes) in crate::export::pod_files(&hub, &account.webid, &pod.root).await {
+        zip.add(&format!("pod/{path}"), &bytes);
+    }
+    let folders = crate::backpack::load(&hub, &account.webid, &pod.root)
+        .await
+        .unwrap_or_default();
+    let cv = crate::export::cv(&username, &account.webid, &folders, &|item| {
+        selected.contains(&item.url.as_str())
+    });
+    zip.add("cv.html", cv.as_bytes());
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"openplatforms-export.zip\"",
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(zip.finish()))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    password: String,
+}
+
+/// `POST /account/delete`: with the password; revokes every grant, deletes the hosted pod and
+/// the account, ends the session.
+pub async fn delete_account(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub).await?;
+    browser.check_csrf(&form.csrf)?;
+    let Some(username) = browser.session.username.clone() else {
+        return Ok(see_other(routes::HUB_LOGIN).finish());
+    };
+    let account = ACCOUNTS
+        .get(&hub.store, &username)?
+        .ok_or_else(|| HubError::Api(404, "no account".into()))?;
+    let (password, hash) = (form.password.clone(), account.password_hash.clone());
+    let ok = web::block(move || account::verify_password(&password, &hash))
+        .await
+        .map_err(|e| HubError::Api(500, e.to_string()))?;
+    if !ok {
+        return Err(HubError::Api(
+            403,
+            "wrong password: the account was not deleted".into(),
+        ));
+    }
+    account::delete(&hub, &account).await.map_err(|e| match e {
+        account::SignUpError::Store(e) => HubError::from(e),
+        other => HubError::Api(502, format!("the account was not deleted: {other}")),
+    })?;
+    let id = browser.id.clone();
+    hub.store
+        .write(move |tx| {
+            crate::session::SESSIONS.remove(tx, &id);
+            Ok::<_, op_store::StoreError>(())
+        })
+        .await?;
+    let mut res = see_other(routes::HUB_SIGNUP);
+    let mut gone = super::session_cookie(&hub, String::new());
+    gone.make_removal();
+    res.cookie(gone);
+    Ok(res.finish())
+}
