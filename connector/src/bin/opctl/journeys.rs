@@ -354,6 +354,106 @@ pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> 
     })
 }
 
+/// What a platform command needs: its hub client, tokens, secret, key, and signer.
+struct Platform {
+    hub: HubClient,
+    store: FileTokenStore,
+    secret: String,
+    file: KeyFile,
+    http: reqwest::Client,
+    signer: op_protocol::record::Signer,
+    issuer: op_connector::platform::Issuer,
+}
+
+impl Platform {
+    /// Loads the key, registers it at the hub (idempotent) and builds the signer.
+    async fn load(settings: &Resolved, key: &Path) -> Result<Platform, Failure> {
+        let fail = |e: &dyn std::fmt::Display| Failure::Failed(anyhow!("{e}"));
+        let secret = settings.secret.clone().ok_or_else(|| {
+            Failure::Usage(anyhow!(
+                "platform commands need the client secret (--client-secret)"
+            ))
+        })?;
+        let file: KeyFile = serde_json::from_str(&crate::read(key)?)
+            .with_context(|| format!("{} is not a key file", key.display()))
+            .map_err(Failure::Usage)?;
+        let keypair = file
+            .key_pair()
+            .map_err(|e| Failure::Usage(anyhow!("{}: {e}", key.display())))?;
+        let http = op_connector::hub::http_client();
+        let method = op_connector::hub::register_key(
+            &http,
+            &settings.hub,
+            &settings.client_id,
+            &secret,
+            &file.public_key_multibase,
+        )
+        .await
+        .map_err(|e| fail(&e))?;
+        let url = method.split('#').next().unwrap_or_default().to_owned();
+        let signer = op_protocol::record::Signer::new(
+            keypair,
+            op_protocol::iri::AbsoluteIri::parse("issuer", &url).map_err(|e| fail(&e))?,
+            op_protocol::proof::VerificationMethodId::parse(&method).map_err(|e| fail(&e))?,
+        );
+        let issuer = op_connector::platform::Issuer {
+            status_list: format!("{url}/status/1"),
+            url,
+            method,
+        };
+        Ok(Platform {
+            hub: client(settings).await?,
+            store: FileTokenStore::new(&settings.tokens),
+            secret,
+            file,
+            http,
+            signer,
+            issuer,
+        })
+    }
+
+    fn session(&self, pod: &str) -> Session<'_> {
+        Session {
+            client: &self.hub,
+            store: &self.store,
+            key: pod.to_owned(),
+        }
+    }
+
+    /// Publishes an empty status list at the hub unless one is there already.
+    async fn ensure_status_list(&self, settings: &Resolved, clock: &Clock) -> Result<(), Failure> {
+        let fail = |e: &dyn std::fmt::Display| Failure::Failed(anyhow!("{e}"));
+        let missing = self
+            .http
+            .get(&self.issuer.status_list)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::NOT_FOUND);
+        if !missing {
+            return Ok(());
+        }
+        let empty = op_protocol::status::status_list_credential(
+            &self.issuer.status_list,
+            op_protocol::status::StatusPurpose::Revocation,
+            &op_protocol::status::StatusList::new(0),
+        );
+        let signed = self
+            .signer
+            .sign_status_list(&empty, clock)
+            .map_err(|e| fail(&e))?;
+        op_connector::hub::publish_status_list(
+            &self.http,
+            &settings.hub,
+            &settings.client_id,
+            &self.secret,
+            "1",
+            &signed,
+        )
+        .await
+        .map_err(|e| fail(&e))
+    }
+}
+
 async fn push(
     settings: Resolved,
     pod: &str,
@@ -362,84 +462,27 @@ async fn push(
     export: &Path,
     clock: &Clock,
 ) -> Result<(), Failure> {
-    let hub = client(&settings).await?;
-    let store = FileTokenStore::new(&settings.tokens);
-    let session = Session {
-        client: &hub,
-        store: &store,
-        key: pod.to_owned(),
-    };
-    let secret = settings.secret.clone().ok_or_else(|| {
-        Failure::Usage(anyhow!(
-            "a platform pushes with its client secret (--client-secret)"
-        ))
-    })?;
-    let file: KeyFile = serde_json::from_str(&crate::read(key)?)
-        .with_context(|| format!("{} is not a key file", key.display()))
-        .map_err(Failure::Usage)?;
-    let keypair = file
-        .key_pair()
-        .map_err(|e| Failure::Usage(anyhow!("{}: {e}", key.display())))?;
-    let http = op_connector::hub::http_client();
-    let method = op_connector::hub::register_key(
-        &http,
-        &settings.hub,
-        &settings.client_id,
-        &secret,
-        &file.public_key_multibase,
-    )
-    .await
-    .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
-    let issuer_url = method.split('#').next().unwrap_or_default().to_owned();
-    let status_list = format!("{issuer_url}/status/1");
+    let platform = Platform::load(&settings, key).await?;
+    let session = platform.session(pod);
     let (token, _) = session.access_token(false).await.map_err(failed)?;
     let subject = webid_of(&token).ok_or_else(|| {
         Failure::Failed(anyhow!(
             "the access token names no WebID; link the worker again"
         ))
     })?;
-    let issuer = op_connector::platform::Issuer {
-        url: issuer_url,
-        method,
-        status_list: status_list.clone(),
-    };
-    if http
-        .get(&status_list)
-        .send()
-        .await
-        .map(|r| r.status() == reqwest::StatusCode::NOT_FOUND)
-        .unwrap_or(false)
-    {
-        let signer = op_protocol::record::Signer::new(
-            file.key_pair()
-                .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
-            op_protocol::iri::AbsoluteIri::parse("issuer", &issuer.url)
-                .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
-            op_protocol::proof::VerificationMethodId::parse(&issuer.method)
-                .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
-        );
-        let empty = op_protocol::status::status_list_credential(
-            &status_list,
-            op_protocol::status::StatusPurpose::Revocation,
-            &op_protocol::status::StatusList::new(0),
-        );
-        let signed = signer
-            .sign_status_list(&empty, clock)
-            .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
-        op_connector::hub::publish_status_list(
-            &http,
-            &settings.hub,
-            &settings.client_id,
-            &secret,
-            "1",
-            &signed,
-        )
-        .await
-        .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
-    }
-    let records =
-        op_connector::platform::prepare(&crate::read(export)?, keypair, &issuer, &subject, clock)
-            .map_err(failed)?;
+    platform.ensure_status_list(&settings, clock).await?;
+    let keypair = platform
+        .file
+        .key_pair()
+        .map_err(|e| Failure::Usage(anyhow!("{e}")))?;
+    let records = op_connector::platform::prepare(
+        &crate::read(export)?,
+        keypair,
+        &platform.issuer,
+        &subject,
+        clock,
+    )
+    .map_err(failed)?;
     let total = records.len();
     let progress = |n: usize| {
         if !settings.json {
@@ -448,7 +491,7 @@ async fn push(
     };
     let summary = op_connector::pod::push(
         &session,
-        &http,
+        &platform.http,
         &settings.client_id,
         records,
         concurrency,
@@ -490,48 +533,22 @@ async fn withdraw(
     names: &[String],
     clock: &Clock,
 ) -> Result<(), Failure> {
-    let hub = client(&settings).await?;
-    let store = FileTokenStore::new(&settings.tokens);
-    let session = Session {
-        client: &hub,
-        store: &store,
-        key: pod.to_owned(),
-    };
-    let secret = settings.secret.clone().ok_or_else(|| {
-        Failure::Usage(anyhow!(
-            "a platform withdraws with its client secret (--client-secret)"
-        ))
-    })?;
-    let file: KeyFile = serde_json::from_str(&crate::read(key)?)
-        .with_context(|| format!("{} is not a key file", key.display()))
-        .map_err(Failure::Usage)?;
-    let http = op_connector::hub::http_client();
-    let method = op_connector::hub::register_key(
-        &http,
-        &settings.hub,
-        &settings.client_id,
-        &secret,
-        &file.public_key_multibase,
-    )
-    .await
-    .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
-    let issuer = method.split('#').next().unwrap_or_default().to_owned();
-    let signer = op_protocol::record::Signer::new(
-        file.key_pair()
-            .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
-        op_protocol::iri::AbsoluteIri::parse("issuer", &issuer)
-            .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
-        op_protocol::proof::VerificationMethodId::parse(&method)
-            .map_err(|e| Failure::Failed(anyhow!("{e}")))?,
-    );
+    let platform = Platform::load(&settings, key).await?;
     let creds = op_connector::hub::Credentials {
         hub: &settings.hub,
         client_id: &settings.client_id,
-        client_secret: &secret,
+        client_secret: &platform.secret,
     };
-    let flagged = op_connector::platform::withdraw(&session, &http, &creds, &signer, names, clock)
-        .await
-        .map_err(failed)?;
+    let flagged = op_connector::platform::withdraw(
+        &platform.session(pod),
+        &platform.http,
+        &creds,
+        &platform.signer,
+        names,
+        clock,
+    )
+    .await
+    .map_err(failed)?;
     if settings.json {
         println!(
             "{}",
