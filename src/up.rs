@@ -142,11 +142,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     }
     println!();
     println!("Press Ctrl-C to stop.");
-    let (hub_handle, pod_handle) = (stack.hub.handle(), stack.pod.handle());
+    // The pod stops first (ending its revocation-feed connection), then the hub.
+    let (stop_hub, pod_handle) = (stack.hub.stopper(), stack.pod.handle());
     tokio::spawn(async move {
         op_pod::cli::shutdown_signal().await;
-        hub_handle.stop(true).await;
         pod_handle.stop(true).await;
+        stop_hub.await;
     });
     let (hub, pod) = tokio::join!(stack.hub.wait(), stack.pod.wait());
     hub.context("the hub stopped with an error")?;

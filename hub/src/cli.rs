@@ -174,10 +174,10 @@ async fn serve(config: crate::config::Config) -> Result<(), String> {
         "op-hub listening on {} (issuer {})",
         running.addr, running.issuer
     );
-    let handle = running.handle();
+    let stop = running.stopper();
     tokio::spawn(async move {
         shutdown_signal().await;
-        handle.stop(true).await;
+        stop.await;
     });
     running.wait().await.map_err(|e| e.to_string())
 }
@@ -210,8 +210,14 @@ async fn client(action: ClientAction) -> Result<(), String> {
         .issuer
         .clone()
         .unwrap_or_else(|| format!("http://{}", config.listen));
-    let hub = crate::server::hub_state(&config, store.clone(), issuer, Clock::system())
-        .map_err(|e| e.to_string())?;
+    let hub = crate::server::hub_state(
+        &config,
+        store.clone(),
+        issuer,
+        Clock::system(),
+        tokio::sync::watch::channel(false).1,
+    )
+    .map_err(|e| e.to_string())?;
     let new = NewClient {
         id,
         kind,

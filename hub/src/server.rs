@@ -40,11 +40,13 @@ pub struct RunningHub {
     pub hub: Hub,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl RunningHub {
     /// Stops gracefully and closes storage.
     pub async fn stop(self) {
+        let _ = self.stopping.send(true);
         self.handle.stop(true).await;
         let _ = self.task.await;
         self.hub.store.close();
@@ -57,9 +59,14 @@ impl RunningHub {
         r
     }
 
-    /// The handle, for signal handlers.
-    pub fn handle(&self) -> ServerHandle {
-        self.handle.clone()
+    /// A function that stops the hub gracefully: long-lived streams end at once, in-flight
+    /// requests finish. For signal handlers.
+    pub fn stopper(&self) -> impl Future<Output = ()> + Send + 'static {
+        let (handle, stopping) = (self.handle.clone(), self.stopping.clone());
+        async move {
+            let _ = stopping.send(true);
+            handle.stop(true).await;
+        }
     }
 }
 
@@ -90,6 +97,7 @@ pub fn hub_state(
     store: Store,
     issuer: String,
     clock: Clock,
+    stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Hub, StoreError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let keys = KeySet::load_or_create(&store, clock.now_secs(), config.lifetimes.access_secs + 60)?;
@@ -119,6 +127,7 @@ pub fn hub_state(
         admin_token: config.admin_token.clone(),
         secure_cookies,
         http,
+        stopping,
     })
 }
 
@@ -136,7 +145,8 @@ pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartErro
         .issuer
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let hub = hub_state(&config, store, issuer.clone(), clock)
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let hub = hub_state(&config, store, issuer.clone(), clock, stop_rx)
         .map_err(|e| StartError::Storage(dir, e))?;
     let app_hub = hub.clone();
     let server = HttpServer::new(move || {
@@ -155,5 +165,6 @@ pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartErro
         hub,
         handle,
         task,
+        stopping: stop_tx,
     })
 }

@@ -63,6 +63,8 @@ pub struct Hub {
     pub secure_cookies: bool,
     /// The HTTP client for calling pod servers (rustls).
     pub http: reqwest::Client,
+    /// Becomes `true` when the hub is stopping, so long-lived streams end at once.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Hub {

@@ -77,10 +77,13 @@ pub async fn stream(
             .collect();
     let store = hub.store.clone();
     let tail = futures_util::stream::unfold(
-        (live, last, store),
-        |(mut live, mut last, store)| async move {
+        (live, last, store, hub.stopping.clone()),
+        |(mut live, mut last, store, mut stopping)| async move {
             loop {
-                let next = tokio::time::timeout(Duration::from_secs(15), live.recv()).await;
+                let next = tokio::select! {
+                    next = tokio::time::timeout(Duration::from_secs(15), live.recv()) => next,
+                    _ = stopping.wait_for(|stop| *stop) => return None,
+                };
                 let chunk = match next {
                     Err(_) => Bytes::from_static(b": keep-alive\n\n"),
                     Ok(Ok(entry)) if entry.seq <= last => continue,
@@ -100,7 +103,10 @@ pub async fn stream(
                     }
                     Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return None,
                 };
-                return Some((Ok::<_, actix_web::Error>(chunk), (live, last, store)));
+                return Some((
+                    Ok::<_, actix_web::Error>(chunk),
+                    (live, last, store, stopping),
+                ));
             }
         },
     );
