@@ -170,8 +170,26 @@ async fn client(
     Ok(secret)
 }
 
-/// Seeds everything that is missing and returns what to print.
-pub async fn seed(stack: &Stack, data: &Path) -> anyhow::Result<Demo> {
+/// Points a demo client at the redirect URI it has in this run (the demo matcher page may
+/// listen elsewhere than last time).
+async fn set_redirect(stack: &Stack, id: &str, uri: &str) -> anyhow::Result<()> {
+    let hub = &stack.hub.hub;
+    let (id, uri) = (id.to_owned(), op_hub::client::RedirectUri::parse(uri)?);
+    hub.store
+        .write(move |tx| {
+            if let Some(mut client) = CLIENTS.get_tx(tx, &id)? {
+                client.redirect_uris = vec![uri];
+                CLIENTS.put(tx, &id, &client);
+            }
+            Ok::<_, op_pod::store::StoreError>(())
+        })
+        .await?;
+    Ok(())
+}
+
+/// Seeds everything that is missing and returns what to print; `matcher_callback` is where the
+/// demo matcher page receives the worker back.
+pub async fn seed(stack: &Stack, data: &Path, matcher_callback: &str) -> anyhow::Result<Demo> {
     let previous: Option<Demo> = std::fs::read(data.join("demo.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
@@ -207,9 +225,10 @@ pub async fn seed(stack: &Stack, data: &Path) -> anyhow::Result<Demo> {
         MATCHER,
         ClientKind::Matcher,
         "Demo Matcher",
-        &redirect("/demo/matcher/callback"),
+        matcher_callback,
     )
     .await?;
+    set_redirect(stack, MATCHER, matcher_callback).await?;
     client(
         stack,
         previous.as_ref(),
@@ -237,7 +256,7 @@ pub async fn seed(stack: &Stack, data: &Path) -> anyhow::Result<Demo> {
         matcher: Confidential {
             client_id: MATCHER.into(),
             client_secret: matcher.unwrap_or_default(),
-            redirect_uri: redirect("/demo/matcher/callback"),
+            redirect_uri: matcher_callback.to_owned(),
         },
         worker_app: Public {
             client_id: WORKER_APP.into(),

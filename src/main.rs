@@ -1,6 +1,7 @@
 //! `openplatforms`: the whole stack in one process. Parses the command line and runs it.
 
 mod demo;
+mod http;
 mod up;
 
 use std::process::ExitCode;

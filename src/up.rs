@@ -22,6 +22,9 @@ pub struct UpArgs {
     /// Address of the pod server; port 0 picks a free port.
     #[arg(long, env = "OP_POD_LISTEN", default_value = "127.0.0.1:8081")]
     pod_listen: String,
+    /// Address of the demo matcher page (with --demo); port 0 picks a free port.
+    #[arg(long, env = "OP_MATCHER_LISTEN", default_value = "127.0.0.1:8082")]
+    matcher_listen: String,
 }
 
 /// The two servers, running.
@@ -131,9 +134,34 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         args.data_dir.join("hub-admin-token").display(),
         args.data_dir.join("pod-admin-token").display()
     );
+    let mut matcher_page = None;
     if args.demo {
-        let demo = crate::demo::seed(&stack, &args.data_dir).await?;
+        let addr: std::net::SocketAddr = args
+            .matcher_listen
+            .parse()
+            .with_context(|| format!("--matcher-listen {:?}", args.matcher_listen))?;
+        let listener =
+            TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        let page_url = format!("http://{}/", listener.local_addr()?);
+        let demo =
+            crate::demo::seed(&stack, &args.data_dir, &format!("{page_url}callback")).await?;
+        let hub_client = op_connector::oauth::HubClient::discover(
+            op_connector::hub::http_client(),
+            &demo.hub_url,
+            &demo.matcher.client_id,
+            Some(&demo.matcher.client_secret),
+            &demo.matcher.redirect_uri,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo matcher cannot reach the hub: {e}"))?;
+        let page = crate::http::demo_matcher::start_on(listener, hub_client, demo.pod_url.clone())
+            .context("cannot start the demo matcher page")?;
         demo.print(&args.data_dir);
+        println!(
+            "  demo matcher {} (runs the consent flow and verifies what it reads)",
+            page.url
+        );
+        matcher_page = Some(page);
     } else {
         println!();
         println!("  Sign up at   {}/signup", stack.hub.issuer);
@@ -144,8 +172,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     println!("Press Ctrl-C to stop.");
     // The pod stops first (ending its revocation-feed connection), then the hub.
     let (stop_hub, pod_handle) = (stack.hub.stopper(), stack.pod.handle());
+    let page_handle = matcher_page.as_ref().map(|p| p.handle.clone());
     tokio::spawn(async move {
         op_pod::cli::shutdown_signal().await;
+        if let Some(page) = page_handle {
+            page.stop(true).await;
+        }
         pod_handle.stop(true).await;
         stop_hub.await;
     });

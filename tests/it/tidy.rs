@@ -59,6 +59,7 @@ fn every_rust_file_opens_with_a_doc_line() {
 fn only_http_modules_and_wiring_name_actix_web() {
     let allowed = |path: &str| {
         path.contains("/src/http/")
+            || path.starts_with("src/http/")
             || path.ends_with("/src/server.rs")
             || path.ends_with("main.rs")
             || path.starts_with("tests/")

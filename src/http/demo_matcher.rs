@@ -1,0 +1,189 @@
+//! The demo matcher page: a tiny matcher web app that runs the real consent flow against the hub,
+//! reads the demo worker's pod with the token it gets, verifies every record and shows what it
+//! found — so a newcomer sees the matcher's side of the story.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use maud::{DOCTYPE, Markup, html};
+use op_connector::oauth::{HubClient, Pending, Request};
+use op_connector::session::Session;
+use op_connector::tokens::{MemoryTokenStore, TokenStore};
+use op_connector::verify::Checked;
+use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
+use op_protocol::clock::Clock;
+
+/// The page's state: the hub client, the pod it asks about, flows in progress, the last result.
+struct DemoMatcher {
+    hub: HubClient,
+    pod: String,
+    pending: Mutex<HashMap<String, Pending>>,
+    result: Mutex<Option<Result<Checked, String>>>,
+}
+
+fn layout(body: Markup) -> HttpResponse {
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Demo matcher — Open Platforms" }
+                style { "body{font-family:system-ui,sans-serif;max-width:44rem;margin:0 auto;padding:1rem;line-height:1.5;color:#1a1a1a}a.button{display:inline-block;background:#0b57d0;color:#fff;padding:.6rem 1.2rem;border-radius:.3rem;text-decoration:none}.error{color:#a50e0e}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #ddd}" }
+            }
+            body { main { (body) } }
+        }
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(page.into_string())
+}
+
+async fn home(state: web::Data<DemoMatcher>) -> HttpResponse {
+    let result = state.result.lock().expect("result lock").clone();
+    layout(html! {
+        h1 { "Demo matcher" }
+        p { "A recruiter who wants to see the demo worker's experience. It asks the worker — on the hub's consent screen — for full read access to every platform's records, for the purpose \"Seeing how the demo works\", then reads the worker's pod and verifies every record itself." }
+        p { a.button href="start" { "Ask the demo worker for access" } }
+        @match result {
+            None => p { "Nothing read yet. Log in as the demo worker when the hub asks (the password is in data/demo.json)." },
+            Some(Err(e)) => p.error role="alert" { (e) },
+            Some(Ok(checked)) => {
+                h2 { "What the worker shared" }
+                @for platform in op_connector::summary::summarise(&checked.accepted) {
+                    h3 { (platform.issuer) }
+                    p { (platform.gigs) " verified gigs, " (platform.successful) " successful, from " (platform.first.as_deref().unwrap_or("?")) " to " (platform.last.as_deref().unwrap_or("?")) "." }
+                    ul { @for d in &platform.ratings { li { (d.name) ": " (format!("{:.0}%", d.mean_normalised * 100.0)) " over " (d.count) " ratings (scales " (d.scales.join(", ")) ")" } } }
+                }
+                h2 { "Every record" }
+                table {
+                    thead { tr { th scope="col" { "Record" } th scope="col" { "Check" } } }
+                    tbody {
+                        @for a in &checked.accepted { tr { td { (a.kind) " " code { (a.url) } } td { "✓ verified, issued by " (a.issuer) } } }
+                        @for r in &checked.rejected { tr { td { code { (r.url) } } td.error { "✗ " (r.reason) } } }
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn start(state: web::Data<DemoMatcher>) -> HttpResponse {
+    let request = Request {
+        scopes: vec!["gig:read".into()],
+        pod: state.pod.clone(),
+        details: vec![GigData {
+            kind: GIG_DATA.into(),
+            actions: vec![Action::Read],
+            locations: Vec::new(),
+            platforms: Vec::new(),
+            level: Level::Full,
+            purpose: Some("Seeing how the demo works".into()),
+            expires: None,
+        }],
+    };
+    match state.hub.authorization_url(&request) {
+        Ok((url, pending)) => {
+            state
+                .pending
+                .lock()
+                .expect("pending lock")
+                .insert(pending.state.clone(), pending);
+            HttpResponse::SeeOther()
+                .insert_header(("Location", url))
+                .finish()
+        }
+        Err(e) => layout(html! { p.error { (e.to_string()) } }),
+    }
+}
+
+async fn callback(req: HttpRequest, state: web::Data<DemoMatcher>) -> HttpResponse {
+    let query = req.query_string().to_owned();
+    let sent_state = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let pending = state
+        .pending
+        .lock()
+        .expect("pending lock")
+        .remove(&sent_state);
+    let result = match pending {
+        None => Err("this answer does not belong to a request this page made".to_owned()),
+        Some(pending) => read_and_verify(&state, &pending, &query)
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    *state.result.lock().expect("result lock") = Some(result);
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "./"))
+        .finish()
+}
+
+async fn read_and_verify(
+    state: &DemoMatcher,
+    pending: &Pending,
+    query: &str,
+) -> Result<Checked, op_connector::error::ConnectorError> {
+    let tokens = state.hub.callback(pending, query).await?;
+    let store = MemoryTokenStore::default();
+    store.save("demo", &tokens)?;
+    let session = Session {
+        client: &state.hub,
+        store: &store,
+        key: "demo".into(),
+    };
+    let http = op_connector::hub::http_client();
+    let gigs = format!("{}{}", state.pod, op_protocol::routes::POD_GIGS);
+    let mut records = Vec::new();
+    for folder in op_connector::pod::list(&session, &http, &gigs).await? {
+        for url in op_connector::pod::list(&session, &http, &folder).await? {
+            records.push((
+                url.clone(),
+                op_connector::pod::fetch(&session, &http, &url).await?,
+            ));
+        }
+    }
+    Ok(op_connector::verify::check(&http, &state.hub.hub.issuer, &records, &Clock::system()).await)
+}
+
+/// A running demo matcher page.
+pub struct Running {
+    /// Its URL (with a trailing slash).
+    pub url: String,
+    /// Stops it.
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+/// Serves the page on `listener` for `pod`, as the matcher `hub` is a client for.
+pub fn start_on(
+    listener: std::net::TcpListener,
+    hub: HubClient,
+    pod: String,
+) -> std::io::Result<Running> {
+    let url = format!("http://{}/", listener.local_addr()?);
+    let state = web::Data::new(DemoMatcher {
+        hub,
+        pod,
+        pending: Mutex::default(),
+        result: Mutex::default(),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/", web::get().to(home))
+            .route("/start", web::get().to(start))
+            .route("/callback", web::get().to(callback))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(2)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok(Running { url, handle })
+}
