@@ -2,31 +2,27 @@
 //! replay cache (shared with client-assertion `jti`s) and returns the key thumbprint (`jkt`)
 //! that issued tokens are bound to.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use crate::oauth_error::OAuthError;
 
-/// Remembers proof and assertion `jti`s long enough that neither can be replayed.
-#[derive(Debug, Default)]
-pub struct ReplayCache {
-    seen: Mutex<HashMap<String, u64>>,
+/// Proof and client-assertion `jti`s, kept 11 minutes (assertions live up to 10).
+#[derive(Debug)]
+pub struct ReplayCache(op_protocol::dpop::ReplayCache);
+
+impl Default for ReplayCache {
+    fn default() -> Self {
+        ReplayCache(op_protocol::dpop::ReplayCache::new(660))
+    }
 }
 
 impl ReplayCache {
     /// Whether a client assertion's `jti` is new (kept apart from DPoP `jti`s).
     pub fn first_use_assertion(&self, jti: &str, now: u64) -> bool {
-        self.first_use(&format!("assertion:{jti}"), now)
+        self.0.first_use(&format!("assertion:{jti}"), now)
     }
 
     /// Whether `jti` is seen for the first time.
     pub fn first_use(&self, jti: &str, now: u64) -> bool {
-        let mut seen = self.seen.lock().expect("replay cache lock");
-        if seen.len() > 50_000 {
-            // Assertions live up to 10 minutes; keep every jti at least that long.
-            seen.retain(|_, t| *t + 660 > now);
-        }
-        seen.insert(jti.to_owned(), now).is_none()
+        self.0.first_use(jti, now)
     }
 }
 

@@ -153,6 +153,8 @@ pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartErro
         App::new().configure(|cfg| crate::http::configure(cfg, app_hub.clone()))
     })
     .disable_signals()
+    // Streamed answers (container listings) must not wait for the client's delayed ACK.
+    .tcp_nodelay(true)
     .shutdown_timeout(10)
     .listen(listener)
     .map_err(|e| StartError::Bind(config.listen, e))?

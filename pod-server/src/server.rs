@@ -148,6 +148,8 @@ pub async fn start_on(
         App::new().configure(|cfg| http::configure(cfg, app_state.clone()))
     })
     .disable_signals()
+    // Streamed answers (container listings) must not wait for the client's delayed ACK.
+    .tcp_nodelay(true)
     .shutdown_timeout(10)
     .listen(listener)
     .map_err(|source| StartError::Bind {

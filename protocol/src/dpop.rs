@@ -111,3 +111,61 @@ pub fn verify(
         jti: claims.jti,
     })
 }
+
+/// Remembers one-time ids (`jti`) for a fixed time, so a proof or assertion cannot be used twice.
+/// Entries are pruned oldest first on every insert, so each insert costs O(1) amortised and
+/// memory follows the rate times the retention, whatever the load.
+#[derive(Debug)]
+pub struct ReplayCache {
+    retain_secs: u64,
+    inner: std::sync::Mutex<ReplayState>,
+}
+
+#[derive(Debug, Default)]
+struct ReplayState {
+    seen: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<(u64, String)>,
+}
+
+impl ReplayCache {
+    /// A cache that keeps each id `retain_secs` seconds (longer than the id's own validity).
+    pub fn new(retain_secs: u64) -> Self {
+        ReplayCache {
+            retain_secs,
+            inner: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Whether `jti` is new at time `now` (Unix seconds); records it if so.
+    pub fn first_use(&self, jti: &str, now: u64) -> bool {
+        let mut state = self.inner.lock().expect("replay cache lock");
+        while let Some((at, _)) = state.order.front() {
+            if at + self.retain_secs > now {
+                break;
+            }
+            if let Some((_, old)) = state.order.pop_front() {
+                state.seen.remove(&old);
+            }
+        }
+        if !state.seen.insert(jti.to_owned()) {
+            return false;
+        }
+        state.order.push_back((now, jti.to_owned()));
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_refused_while_retained_and_forgotten_after() {
+        let cache = ReplayCache::new(120);
+        assert!(cache.first_use("a", 1000));
+        assert!(!cache.first_use("a", 1100));
+        assert!(cache.first_use("b", 1100));
+        assert!(cache.first_use("a", 1121), "a is forgotten after 120 s");
+        assert!(!cache.first_use("b", 1200));
+    }
+}

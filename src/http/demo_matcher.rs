@@ -179,6 +179,7 @@ pub fn start_on(
             .route("/callback", web::get().to(callback))
     })
     .workers(1)
+    .tcp_nodelay(true)
     .disable_signals()
     .shutdown_timeout(2)
     .listen(listener)?

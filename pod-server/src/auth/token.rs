@@ -45,19 +45,21 @@ pub struct Presented {
     pub proof: Option<String>,
 }
 
-/// Proof `jti`s seen within the acceptance window.
-#[derive(Debug, Default)]
-pub struct ReplayCache {
-    seen: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+/// Proof `jti`s, kept twice the acceptance window.
+#[derive(Debug)]
+pub struct ReplayCache(op_protocol::dpop::ReplayCache);
+
+impl Default for ReplayCache {
+    fn default() -> Self {
+        ReplayCache(op_protocol::dpop::ReplayCache::new(
+            2 * op_protocol::dpop::WINDOW_SECS,
+        ))
+    }
 }
 
 impl ReplayCache {
     fn first_use(&self, jti: &str, now: u64) -> bool {
-        let mut seen = self.seen.lock().expect("replay cache lock");
-        if seen.len() > 100_000 {
-            seen.retain(|_, t| *t + 2 * op_protocol::dpop::WINDOW_SECS > now);
-        }
-        seen.insert(jti.to_owned(), now).is_none()
+        self.0.first_use(jti, now)
     }
 }
 

@@ -17,7 +17,8 @@ use crate::pod::ops::{self, Content, Written};
 use crate::pod::patch::N3Patch;
 use crate::pod::rdf;
 
-/// Entry point for every request under a pod: answers, then logs the request unless the owner made it.
+/// Entry point for every request under a pod: answers, then logs it if a client other than the
+/// owner made it.
 pub async fn handle(
     req: HttpRequest,
     payload: web::Payload,
@@ -31,7 +32,10 @@ pub async fn handle(
     let mut owner = false;
     let result = answer(&req, payload, &state, &pod, path, &mut identity, &mut owner).await;
     let response = result.unwrap_or_else(|e| e.error_response());
-    if !owner && req.method() != Method::OPTIONS {
+    // Requests with a token are logged; anonymous ones can reach only the public profile, and
+    // logging them durably would let anyone make the pod write to disk at line rate.
+    let identified = matches!(identity, Identity::Token(_));
+    if identified && !owner && req.method() != Method::OPTIONS {
         let event = access_event(&req, &state, &identity, response.status().as_u16());
         if let Err(e) = crate::pod::log::record(&state.store, &pod, event).await {
             tracing::error!(error = %e, "cannot write the access log");
