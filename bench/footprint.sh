@@ -4,7 +4,8 @@
 #     connections (owner GET of a demo record on the pod, then client_credentials at the hub).
 #  2. op-pod alone holding BENCH_PODS pods x BENCH_PER_POD records each (default 10,000 x 100 =
 #     1,000,000), seeded over HTTP (admin API, then PUTs with each pod's owner token), answering
-#     GETs of random records across all pods with each pod's matcher token (logged).
+#     GETs of random records across all pods with each pod's matcher token (logged), then with
+#     each pod's owner token (not logged).
 source "$(dirname "$0")/lib/common.sh"
 need_tools
 S=footprint
@@ -46,6 +47,11 @@ AFTER_SEED=$(rss_kib "$POD_PID")
 export BENCH_MANY="p:$PODS:$PER_POD:$WORK/matcher.tokens"
 for c in $CONNECTIONS; do
   row "$S" op-pod "GET random record of $PODS pods x $PER_POD, Bearer (gig:read, logged)" "$c" "$(measure "$POD_PID" "$POD_URL/" "$c")"
+done
+# the same reads by each pod's owner, which are not logged: separates the access log's share
+export BENCH_MANY="p:$PODS:$PER_POD:$WORK/owner.tokens"
+for c in $CONNECTIONS; do
+  row "$S" op-pod "GET random record of $PODS pods x $PER_POD, owner (not logged)" "$c" "$(measure "$POD_PID" "$POD_URL/" "$c")"
 done
 unset BENCH_MANY
 python3 - "$SEED" "$DISK" "$((AFTER_SEED / 1024))" <<'PY' | tee -a "$OUT/$S.md"

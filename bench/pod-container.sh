@@ -18,6 +18,17 @@ for c in $CONNECTIONS; do
 done
 stop "$POD_PID"
 
+# The same with TCP_NODELAY forced on op-pod's sockets (LD_PRELOAD shim, bench/lib/nodelay.c):
+# shows that the ~40 ms floor above is Nagle's algorithm meeting delayed ACKs, not work.
+BENCH_NODELAY=1 start_pod "$WORK/pod-nodelay"
+ROOT_URL=$(create_pod bench)
+seed_children "${ROOT_URL}gigs/acme/r" "$CHILDREN" "Bearer $(mint "$ROOT_URL" pod:owner bench-app)"
+BENCH_HEADERS=$(headers_file bearer "Authorization: Bearer $(mint "$ROOT_URL" gig:read bench-matcher)" "Accept: text/turtle")
+for c in $CONNECTIONS; do
+  row "$S" "op-pod + TCP_NODELAY shim" "GET container of $CHILDREN, Bearer JWT (gig:read, logged)" "$c" "$(measure "$POD_PID" "${ROOT_URL}gigs/acme/" "$c")"
+done
+stop "$POD_PID"
+
 start_css
 seed_children "${CSS_URL}public/c/r" "$CHILDREN" ""
 BENCH_HEADERS=$(headers_file css "Accept: text/turtle")

@@ -156,7 +156,12 @@ start_pod() {
   [ -f "$WORK/issuer.json" ] || node "$TOOL" key --kind EdDSA --out "$WORK/issuer.json" --jwks "$WORK/jwks.json" >/dev/null
   local port; port=$(free_port)
   POD_URL="http://127.0.0.1:$port"
-  OP_LOG="${OP_LOG:-warn}" bg "$WORK/pod.log" "$BIN/op-pod" serve --listen "127.0.0.1:$port" --data "$dir" \
+  local preload=""
+  if [ -n "${BENCH_NODELAY:-}" ]; then
+    gcc -O2 -shared -fPIC -o "$WORK/nodelay.so" "$BENCH_DIR/lib/nodelay.c" -ldl
+    preload="$WORK/nodelay.so"
+  fi
+  LD_PRELOAD="$preload" OP_LOG="${OP_LOG:-warn}" bg "$WORK/pod.log" "$BIN/op-pod" serve --listen "127.0.0.1:$port" --data "$dir" \
     --admin-token "$ADMIN_TOKEN" --trust "$ISSUER=$WORK/jwks.json" --storage "${POD_STORAGE:-redb}"
   POD_PID=$BG_PID
   wait_http "$POD_URL/.well-known/op-health" 30
