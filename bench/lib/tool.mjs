@@ -73,7 +73,6 @@ class Browser {
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const c of res.headers.getSetCookie()) {
-      if (process.env.BENCH_TRACE) console.error("set-cookie:", url, c);
       const [kv] = c.split(';'); const i = kv.indexOf('=');
       this.cookies.set(kv.slice(0, i).trim(), kv.slice(i + 1).trim());
     }
@@ -113,10 +112,10 @@ async function ownerFlow(demo, browser, dpopKey) {
       if (!t.ok) throw new Error(`token: ${t.status} ${JSON.stringify(body)}`);
       return body;
     }
-    if (process.env.BENCH_TRACE) console.error("flow:", res.status, loc);
+    if (process.env.BENCH_TRACE) console.error('flow:', res.status, loc);
     const page = await browser.req(loc);
     const html = await page.text();
-    if (process.env.BENCH_TRACE) console.error("page:", page.status, JSON.stringify([...browser.cookies]), (html.match(/name="csrf"[^>]*/)||[])[0]);
+    if (process.env.BENCH_TRACE) console.error('page:', page.status);
     const u = new URL(loc);
     if (page.status >= 300 && page.status < 400) {
       res = page; // e.g. an existing grant covers the request: straight back with a code
