@@ -19,6 +19,12 @@ use thiserror::Error;
 use super::issuer::TrustedIssuer;
 use super::revocation::{IntrospectionCache, Revocations};
 
+/// Verified signatures by the hash of (audience, token): the issuer's index and the claims.
+type SignatureCache = std::sync::Mutex<std::collections::HashMap<[u8; 32], (usize, Verified)>>;
+
+/// Most tokens whose signature check is remembered; the cache starts over when full.
+const SIGNATURE_CACHE: usize = 10_000;
+
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
 
@@ -79,6 +85,7 @@ pub struct Verifier {
     revocations: Arc<Revocations>,
     introspection: Arc<IntrospectionCache>,
     replay: Arc<ReplayCache>,
+    signatures: Arc<SignatureCache>,
     http: reqwest::Client,
     store: Store,
     grace_ms: u64,
@@ -99,6 +106,7 @@ impl Verifier {
             revocations,
             introspection: Arc::default(),
             replay: Arc::default(),
+            signatures: Arc::default(),
             http,
             store,
             grace_ms,
@@ -121,7 +129,8 @@ impl Verifier {
     }
 
     /// Verifies a presented token for the pod whose root URL is `audience`; `request` is the
-    /// method and absolute URL, which a DPoP proof must match.
+    /// method and absolute URL, which a DPoP proof must match. The signature check is cached per
+    /// token; expiry, the DPoP proof and revocation are checked on every request.
     pub async fn verify(
         &self,
         presented: &Presented,
@@ -130,6 +139,55 @@ impl Verifier {
         clock: &Clock,
     ) -> Result<Verified, TokenError> {
         let token = presented.token.as_str();
+        let cache_key: [u8; 32] = {
+            use sha2::{Digest, Sha256};
+            let mut h = Sha256::new();
+            h.update(audience.as_bytes());
+            h.update([0]);
+            h.update(token.as_bytes());
+            h.finalize().into()
+        };
+        let cached = self
+            .signatures
+            .lock()
+            .expect("signature cache lock")
+            .get(&cache_key)
+            .cloned();
+        let (issuer, verified) = match cached {
+            Some(hit) => hit,
+            None => {
+                let fresh = self.verify_signature(token, audience, clock).await?;
+                let mut cache = self.signatures.lock().expect("signature cache lock");
+                if cache.len() >= SIGNATURE_CACHE {
+                    cache.clear();
+                }
+                cache.insert(cache_key, fresh.clone());
+                fresh
+            }
+        };
+        let bad = |m: &str| TokenError::Invalid(m.to_owned());
+        let claims = &verified.claims;
+        let now = clock.now_secs();
+        if claims.exp + LEEWAY_SECS < now {
+            return Err(bad("the token has expired"));
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) || claims.iat > now + LEEWAY_SECS {
+            return Err(bad("the token is not valid yet"));
+        }
+        self.check_binding(presented, claims, request, clock)?;
+        self.check_not_revoked(&self.issuers[issuer], token, claims, clock)
+            .await?;
+        Ok(verified)
+    }
+
+    /// The expensive part: header, trusted issuer, key (refreshed on an unknown `kid`),
+    /// signature, issuer and audience. Returns the issuer's index and the verified claims.
+    async fn verify_signature(
+        &self,
+        token: &str,
+        audience: &str,
+        clock: &Clock,
+    ) -> Result<(usize, Verified), TokenError> {
         let bad = |m: &str| TokenError::Invalid(m.to_owned());
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| TokenError::Invalid(format!("the token is not a well-formed JWT: {e}")))?;
@@ -146,13 +204,14 @@ impl Verifier {
             ));
         }
         let iss = unverified_issuer(token).ok_or_else(|| bad("the token has no iss claim"))?;
-        let issuer = self
+        let index = self
             .issuers
             .iter()
-            .find(|i| i.issuer == iss)
+            .position(|i| i.issuer == iss)
             .ok_or_else(|| {
                 TokenError::Invalid(format!("issuer {iss} is not trusted by this pod"))
             })?;
+        let issuer = &self.issuers[index];
         let key = match issuer.key(header.kid.as_deref()) {
             Some(k) => k,
             // An unknown key id may be a key the hub just rotated in: fetch its keys once.
@@ -174,7 +233,7 @@ impl Verifier {
         validation.set_issuer(&[&issuer.issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["iss", "aud", "exp", "sub"]);
-        // Expiry is checked below with the injected clock, not the system time.
+        // Expiry is checked by the caller with the injected clock, not the system time.
         validation.validate_exp = false;
         validation.validate_nbf = false;
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
@@ -190,19 +249,9 @@ impl Verifier {
                 })
             })?
             .claims;
-        let now = clock.now_secs();
-        if claims.exp + LEEWAY_SECS < now {
-            return Err(bad("the token has expired"));
-        }
-        if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) || claims.iat > now + LEEWAY_SECS {
-            return Err(bad("the token is not valid yet"));
-        }
-        self.check_binding(presented, &claims, request, clock)?;
-        self.check_not_revoked(issuer, token, &claims, clock)
-            .await?;
         let scopes =
             ScopeSet::parse(&claims.scope).map_err(|e| TokenError::Invalid(e.to_string()))?;
-        Ok(Verified { claims, scopes })
+        Ok((index, Verified { claims, scopes }))
     }
 
     /// A DPoP-bound token (`cnf.jkt`) needs the DPoP scheme and a fresh proof by its key for
