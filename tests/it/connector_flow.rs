@@ -380,7 +380,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     browser
         .post(
             &format!("{}/grants/{grant}/revoke", stack.issuer),
-            &[("csrf", &dashboard.csrf())],
+            &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
     let mut outcome = read_all().await;

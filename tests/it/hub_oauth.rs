@@ -669,10 +669,28 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
     assert!(dashboard.body.contains("acme (test)"));
     let grant_id = active["grant_id"].as_str().unwrap();
+    // Revoke first asks to confirm, showing what the app will lose; nothing changes yet.
+    let revoke_url = format!("{}/grants/{grant_id}/revoke", stack.issuer);
+    let confirm = browser
+        .post(&revoke_url, &[("csrf", &dashboard.csrf())])
+        .await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Revoke access for acme (test)?"));
+    assert!(confirm.body.contains(r#"name="confirm" value="yes""#));
+    let still: serde_json::Value = introspect(access.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        still["active"], true,
+        "not revoked before the worker confirms"
+    );
     let revoked = browser
         .post(
-            &format!("{}/grants/{grant_id}/revoke", stack.issuer),
-            &[("csrf", &dashboard.csrf())],
+            &revoke_url,
+            &[("csrf", &confirm.csrf()), ("confirm", "yes")],
         )
         .await;
     assert_eq!(revoked.status, 303);

@@ -384,7 +384,7 @@ async fn revocation_at_the_hub_bites_at_the_pod_within_a_second() {
     let page = browser
         .post(
             &format!("{}/grants/{grant_id}/revoke", stack.issuer),
-            &[("csrf", &dashboard.csrf())],
+            &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
     assert_eq!(page.status, 303);
@@ -437,7 +437,7 @@ async fn a_pod_restarted_while_the_hub_is_down_still_refuses_revoked_grants_and_
     browser
         .post(
             &format!("{}/grants/{first_grant}/revoke", stack.issuer),
-            &[("csrf", &csrf)],
+            &[("csrf", &csrf), ("confirm", "yes")],
         )
         .await;
     // Wait until the pod has seen the first revocation.
@@ -485,7 +485,7 @@ async fn a_pod_restarted_while_the_hub_is_down_still_refuses_revoked_grants_and_
     browser
         .post(
             &format!("{}/grants/{second_grant}/revoke", stack.issuer),
-            &[("csrf", &dashboard.csrf())],
+            &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -256,21 +256,42 @@ pub async fn link_pod(
     }
 }
 
-/// `POST /grants/{id}/revoke`: the worker revokes a grant; its tokens stop working.
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    csrf: String,
+    /// `yes` once the worker confirmed; without it the confirmation page is shown.
+    confirm: Option<String>,
+}
+
+/// `POST /grants/{id}/revoke`: first shows what the app will lose and asks to confirm; with
+/// `confirm=yes` revokes the grant, and its tokens stop working.
 pub async fn revoke_grant(
     req: HttpRequest,
     hub: web::Data<Hub>,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
     browser.check_csrf(&form.csrf)?;
     let Some(username) = browser.session.username.clone() else {
         return Ok(see_other(routes::HUB_LOGIN).finish());
     };
-    let grant = GRANTS.get(&hub.store, &id)?;
-    if grant.is_none_or(|g| g.username != username) {
+    let Some(grant) = GRANTS
+        .get(&hub.store, &id)?
+        .filter(|g| g.username == username)
+    else {
         return Err(HubError::Api(404, "no such grant".into()));
+    };
+    if grant.revoked.is_some() {
+        return Ok(see_other(routes::HUB_DASHBOARD).finish());
+    }
+    if form.confirm.as_deref() != Some("yes") {
+        let client_name = CLIENTS
+            .get(&hub.store, &grant.client_id)?
+            .map_or_else(|| grant.client_id.clone(), |c| c.name);
+        let t = browser.lang.t();
+        let body = pages::confirm_revoke(t, &client_name, &grant, &browser.session.csrf);
+        return Ok(browser.page(&hub, &req, 200, t.revoke, body));
     }
     super::oauth::revoke_grant(&hub, &id, "grant_revoked").await?;
     Ok(see_other(routes::HUB_DASHBOARD).finish())

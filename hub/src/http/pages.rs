@@ -289,6 +289,21 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
     }
 }
 
+/// Asks the worker to confirm revoking one grant; the dashboard's Revoke button leads here.
+pub fn confirm_revoke(t: &Text, client_name: &str, grant: &Grant, csrf_token: &str) -> Markup {
+    html! {
+        h1 { (t.revoke_access_for) " " (client_name) "?" }
+        ul { @for line in access_lines(t, &grant.scope, &grant.details) { li { (line) } } }
+        p { (t.revoke_effect) }
+        form method="post" action=(format!("{}/{}/revoke", routes::HUB_GRANTS, grant.id)) {
+            (csrf(csrf_token))
+            input type="hidden" name="confirm" value="yes";
+            button.primary type="submit" { (t.revoke) }
+            a href=(routes::HUB_DASHBOARD) { (t.cancel) }
+        }
+    }
+}
+
 /// An error page for requests that cannot be answered with a redirect.
 pub fn error(t: &Text, message: &str) -> Markup {
     html! {
