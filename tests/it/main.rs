@@ -1,5 +1,6 @@
 //! The one integration-test binary: real servers on 127.0.0.1:0, real HTTP.
 
+mod browser;
 mod connector_flow;
 mod harness;
 mod hub_oauth;
