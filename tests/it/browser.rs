@@ -2,8 +2,11 @@
 //! sign-up, consent allow and deny, the dashboard, and revoking with confirmation. Screenshots of
 //! a failing step are kept under `target/tmp/browser/`.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
-//! test says so and passes, unless `OP_REQUIRE_BROWSER=1` (set by `.ci/run`) makes it fail.
+//! Every page is also checked with axe-core against WCAG 2.1 A and AA when `OP_AXE_JS` names
+//! `axe.min.js`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them, and axe-core). Without
+//! them the test says so and passes, unless `OP_REQUIRE_BROWSER=1` (set by `.ci/run`) makes it fail.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -34,6 +37,8 @@ struct Chromium {
     _driver: Child,
     _profile: tempfile::TempDir,
     artifacts: PathBuf,
+    /// axe-core's source, to audit each page with.
+    axe: Option<String>,
 }
 
 impl Chromium {
@@ -42,9 +47,15 @@ impl Chromium {
             std::env::var_os("PATH")
                 .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
         };
+        let required = std::env::var("OP_REQUIRE_BROWSER").as_deref() == Ok("1");
+        let axe = std::env::var_os("OP_AXE_JS").map(|p| std::fs::read_to_string(p).unwrap());
+        assert!(
+            axe.is_some() || !required,
+            "OP_AXE_JS must name axe-core's axe.min.js"
+        );
         if !found("chromedriver") || !found("chromium") {
             assert!(
-                std::env::var("OP_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                !required,
                 "chromium and chromedriver are required: apt-get install chromium chromium-driver"
             );
             eprintln!("browser test skipped: install chromium and chromium-driver to run it");
@@ -95,6 +106,7 @@ impl Chromium {
             _driver: driver,
             _profile: profile,
             artifacts,
+            axe,
         })
     }
 
@@ -136,6 +148,32 @@ impl Chromium {
             .unwrap_or_default()
     }
 
+    /// Audits the current page with axe-core (WCAG 2.1 A and AA rules) and fails on any violation.
+    async fn audit(&self, page: &str) {
+        let Some(axe) = &self.axe else {
+            return;
+        };
+        self.client.execute(axe, vec![]).await.unwrap();
+        let violations = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at '
+                       + v.nodes.map(n => n.target.join(' ')).join(', '))),
+                         e => done(['axe-core failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let violations: Vec<String> = serde_json::from_value(violations).unwrap();
+        if !violations.is_empty() {
+            self.fail(&format!("accessible-{page}"), &violations.join("\n"))
+                .await;
+        }
+    }
+
     /// Waits (up to ten seconds) until the page's URL and text satisfy `ok`, since a click
     /// returns before the navigation it starts has finished; on timeout keeps a screenshot
     /// named after the step and panics.
@@ -146,16 +184,21 @@ impl Chromium {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let text = self.text().await;
+        self.fail(step, &text).await;
+    }
+
+    /// Keeps a screenshot named after the failed step, then panics with `detail`.
+    async fn fail(&self, step: &str, detail: &str) {
         std::fs::create_dir_all(&self.artifacts).unwrap();
         let path = self.artifacts.join(format!("{step}.png"));
         if let Ok(png) = self.client.screenshot().await {
             std::fs::write(&path, png).unwrap();
         }
         panic!(
-            "browser step `{step}` failed at {} (screenshot: {}):\n{}",
+            "browser step `{step}` failed at {} (screenshot: {}):\n{detail}",
             self.url().await,
             path.display(),
-            self.text().await
         );
     }
 }
@@ -223,6 +266,7 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     // Sign up: the dashboard greets the new worker.
     let home = format!("{}/", stack.issuer);
     browser.goto(&format!("{}/signup", stack.issuer)).await;
+    browser.audit("signup").await;
     browser.fill("username", "bea").await;
     browser.fill("password", "a long enough passphrase").await;
     browser.click("form button[type=submit]").await;
@@ -231,6 +275,7 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
             url == home && text.contains("No app has access")
         })
         .await;
+    browser.audit("empty-dashboard").await;
 
     // Consent, deny: the app is told access_denied, with the state and the hub as issuer.
     browser
@@ -241,6 +286,7 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
             text.contains("Courier Co")
         })
         .await;
+    browser.audit("consent").await;
     browser.click("button[value=deny]").await;
     browser
         .expect("consent-deny", |url, _| {
@@ -274,12 +320,14 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
             text.contains("Courier Co")
         })
         .await;
+    browser.audit("dashboard").await;
     browser.click(revoke).await;
     browser
         .expect("revoke-asks-to-confirm", |url, text| {
             url.ends_with("/revoke") && text.contains("Revoke access for Courier Co?")
         })
         .await;
+    browser.audit("confirm-revoke").await;
     browser.click("form a").await;
     browser
         .expect("cancel-keeps-grant", |url, text| {
@@ -298,6 +346,15 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
             url == home && text.contains("revoked")
         })
         .await;
+
+    // The backpack, empty for a new worker, and the developer pages are accessible too.
+    browser.goto(&format!("{}/backpack", stack.issuer)).await;
+    browser
+        .expect("backpack", |_, text| text.contains("no records yet"))
+        .await;
+    browser.audit("backpack").await;
+    browser.goto(&format!("{}/developers", stack.issuer)).await;
+    browser.audit("developers").await;
 
     let _ = browser.client.clone().close().await;
     stack.stop().await;
