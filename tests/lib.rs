@@ -1,1 +1,4 @@
-//! The integration tests live in `it/`; this library target is empty so the package has a root.
+//! Test support shared by the integration tests in `it/` and the root package's `up --demo`
+//! test: a headless Chromium driver.
+
+pub mod chromium;
