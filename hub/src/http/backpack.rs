@@ -30,7 +30,7 @@ fn months_chart(t: &Text, folders: &[Folder]) -> Markup {
     let width = months.len() as f64 * (bar + gap) + gap;
     let mut svg = format!(
         r#"<svg role="img" aria-labelledby="months-title months-desc" viewBox="0 0 {width} {}" width="100%" style="max-width:{width}px"><title id="months-title">{}</title><desc id="months-desc">{}</desc>"#,
-        height + 40.0,
+        height + 50.0,
         escape(t.gigs_over_time),
         escape(
             &months
@@ -45,11 +45,11 @@ fn months_chart(t: &Text, folders: &[Folder]) -> Markup {
         let x = gap + i as f64 * (bar + gap);
         svg.push_str(&format!(
             r##"<rect x="{x}" y="{}" width="{bar}" height="{h}" fill="#0b57d0"/><text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#1a1a1a">{n}</text><text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
-            height - h + 10.0,
+            height - h + 20.0, // room above the tallest bar for its count
             x + bar / 2.0,
-            height - h + 6.0,
+            height - h + 16.0,
             x + bar / 2.0,
-            height + 28.0,
+            height + 38.0,
             escape(month),
         ));
     }
