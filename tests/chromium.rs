@@ -114,6 +114,13 @@ impl Chromium {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Fills a login or sign-up form's username and password and submits it.
+    pub async fn submit_credentials(&self, username: &str, password: &str) {
+        self.fill("username", username).await;
+        self.fill("password", password).await;
+        self.click("form button[type=submit]").await;
+    }
+
     /// Clicks the element this CSS selector finds, as a user would.
     pub async fn click(&self, css: &str) {
         self.client

@@ -78,9 +78,9 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     let home = format!("{}/", stack.issuer);
     browser.goto(&format!("{}/signup", stack.issuer)).await;
     browser.audit("signup").await;
-    browser.fill("username", "bea").await;
-    browser.fill("password", "a long enough passphrase").await;
-    browser.click("form button[type=submit]").await;
+    browser
+        .submit_credentials("bea", "a long enough passphrase")
+        .await;
     browser
         .expect("signup-dashboard", |url, text| {
             url == home && text.contains("No app has access")

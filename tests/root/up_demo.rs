@@ -37,12 +37,11 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
         .await;
     browser.audit("login").await;
     browser
-        .fill("username", worker["username"].as_str().unwrap())
+        .submit_credentials(
+            worker["username"].as_str().unwrap(),
+            worker["password"].as_str().unwrap(),
+        )
         .await;
-    browser
-        .fill("password", worker["password"].as_str().unwrap())
-        .await;
-    browser.click("form button[type=submit]").await;
     browser
         .expect("consent", |_, text| {
             text.contains("Seeing how the demo works")
@@ -119,12 +118,11 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
     let hub = again_demo["hub_url"].as_str().unwrap();
     browser.goto(&format!("{hub}/login")).await;
     browser
-        .fill("username", worker["username"].as_str().unwrap())
+        .submit_credentials(
+            worker["username"].as_str().unwrap(),
+            worker["password"].as_str().unwrap(),
+        )
         .await;
-    browser
-        .fill("password", worker["password"].as_str().unwrap())
-        .await;
-    browser.click("form button[type=submit]").await;
     browser
         .expect("login-again", |url, _| !url.contains("/login"))
         .await;
