@@ -23,7 +23,8 @@ const CHROMIUM_ARGS: [&str; 7] = [
     "--disable-sync",
 ];
 
-/// chromedriver and one Chromium session with a fresh profile; both end when this is dropped.
+/// chromedriver and one Chromium session with a fresh profile; both end when this is dropped,
+/// even after a failed step left the session open.
 #[derive(Debug)]
 pub struct Chromium {
     pub client: Client,
@@ -32,6 +33,17 @@ pub struct Chromium {
     artifacts: PathBuf,
     /// axe-core's source, to audit each page with.
     axe: Option<String>,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        // chromedriver is killed with its handle; the browser it started would outlive it, so
+        // stop every process using this session's profile (and only those).
+        let profile = format!("--user-data-dir={}", self._profile.path().display());
+        let _ = std::process::Command::new("pkill")
+            .args(["-KILL", "-f", "--", &profile])
+            .status();
+    }
 }
 
 impl Chromium {
