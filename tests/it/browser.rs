@@ -98,6 +98,18 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
         })
         .await;
     browser.audit("consent").await;
+    // The same consent in Swedish, then back to English.
+    browser.click("header a").await;
+    browser
+        .expect("consent-in-swedish", |_, text| {
+            text.contains("In English") && text.contains("Courier Co")
+        })
+        .await;
+    browser.audit("consent-in-swedish").await;
+    browser.click("header a").await;
+    browser
+        .expect("consent-in-english", |_, text| text.contains("På svenska"))
+        .await;
     browser.click("button[value=deny]").await;
     browser
         .expect("consent-deny", |url, _| {
