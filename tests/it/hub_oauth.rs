@@ -760,6 +760,22 @@ async fn login_is_throttled_and_sessions_are_hardened() {
         .post(&format!("{}/logout", stack.issuer), &[("csrf", &csrf)])
         .await;
     let login = browser.get(&format!("{}/login", stack.issuer)).await;
+    // Logged out, a worker's forms send the browser to the login page, even with a valid token.
+    for form in ["/pods/link", "/grants/any/revoke", "/account/delete"] {
+        let page = browser
+            .post(
+                &format!("{}{form}", stack.issuer),
+                &[
+                    ("csrf", &login.csrf()),
+                    ("pod_url", "x"),
+                    ("code", "x"),
+                    ("password", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{form}: {}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/login"), "{form}");
+    }
     let cookie = login.headers["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),

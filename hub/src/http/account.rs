@@ -246,9 +246,7 @@ pub async fn link_pod(
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
     browser.check_csrf(&form.csrf)?;
-    let Some(username) = browser.session.username.clone() else {
-        return Ok(see_other(routes::HUB_LOGIN).finish());
-    };
+    let username = browser.worker()?;
     match crate::link::link(&hub, &username, &form.pod_url, &form.code).await {
         Ok(_) => Ok(see_other(routes::HUB_DASHBOARD).finish()),
         Err(crate::link::LinkError::Store(e)) => Err(e.into()),
@@ -273,9 +271,7 @@ pub async fn revoke_grant(
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
     browser.check_csrf(&form.csrf)?;
-    let Some(username) = browser.session.username.clone() else {
-        return Ok(see_other(routes::HUB_LOGIN).finish());
-    };
+    let username = browser.worker()?;
     let Some(grant) = GRANTS
         .get(&hub.store, &id)?
         .filter(|g| g.username == username)

@@ -23,9 +23,7 @@ pub async fn export(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     browser.check_csrf(csrf)?;
-    let Some(username) = browser.session.username.clone() else {
-        return Ok(see_other(routes::HUB_LOGIN).finish());
-    };
+    let username = browser.worker()?;
     let account = ACCOUNTS
         .get(&hub.store, &username)?
         .ok_or_else(|| HubError::Api(404, "no account".into()))?;
@@ -76,9 +74,7 @@ pub async fn delete_account(
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
     browser.check_csrf(&form.csrf)?;
-    let Some(username) = browser.session.username.clone() else {
-        return Ok(see_other(routes::HUB_LOGIN).finish());
-    };
+    let username = browser.worker()?;
     let account = ACCOUNTS
         .get(&hub.store, &username)?
         .ok_or_else(|| HubError::Api(404, "no account".into()))?;

@@ -26,6 +26,9 @@ pub enum HubError {
     /// A JSON API error (admin API) with a status and message.
     #[error("{1}")]
     Api(u16, String),
+    /// A worker's page or form reached without being logged in: 303 to the login page.
+    #[error("log in first")]
+    LoginRequired,
 }
 
 impl From<op_store::StoreError> for HubError {
@@ -40,6 +43,7 @@ impl ResponseError for HubError {
             HubError::OAuth(e) => e.status(),
             HubError::Page { status, .. } => *status,
             HubError::Api(status, _) => *status,
+            HubError::LoginRequired => 303,
         };
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -73,6 +77,9 @@ impl ResponseError for HubError {
                     .body(html.clone())
             }
             HubError::Api(_, message) => res.json(serde_json::json!({ "error": message })),
+            HubError::LoginRequired => res
+                .insert_header((header::LOCATION, op_protocol::routes::HUB_LOGIN))
+                .finish(),
         }
     }
 }

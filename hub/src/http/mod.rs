@@ -230,6 +230,11 @@ impl Browser {
         res.content_type("text/html; charset=utf-8").body(html)
     }
 
+    /// The logged-in worker's username, or [`HubError::LoginRequired`].
+    pub fn worker(&self) -> Result<String, HubError> {
+        self.session.username.clone().ok_or(HubError::LoginRequired)
+    }
+
     /// Checks the CSRF token a form carried.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), HubError> {
         if self.new_cookie.is_none() && self.session.csrf_ok(submitted) {

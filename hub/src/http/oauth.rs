@@ -205,9 +205,7 @@ pub async fn decide(
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub).await?;
     browser.check_csrf(&form.csrf)?;
-    let Some(username) = browser.session.username.clone() else {
-        return Ok(see_other(routes::HUB_LOGIN).finish());
-    };
+    let username = browser.worker()?;
     let Some(request) = parked(&hub, &form.request)? else {
         return Ok(page_error(
             &browser,
