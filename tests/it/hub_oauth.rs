@@ -458,6 +458,25 @@ async fn the_token_endpoint_refuses_what_oauth_2_1_removed_and_bad_clients() {
         (status, body["error"].as_str()),
         (401, Some("invalid_client"))
     );
+    // A body that is not UTF-8 is named as such, not mistaken for an empty form.
+    let res = stack
+        .http
+        .post(format!("{}/token", stack.issuer))
+        .basic_auth(&stack.platform.id, stack.platform.secret.as_deref())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"grant_type=client_credentials&scope=\xff".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("UTF-8")
+    );
     let res = stack
         .http
         .post(format!("{}/token", stack.issuer))

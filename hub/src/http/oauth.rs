@@ -385,6 +385,19 @@ pub fn authenticate_client(
     Ok(client)
 }
 
+/// The form of a back-channel request (token, revoke, introspect) and the client that sent it.
+fn client_form(
+    hub: &Hub,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(HashMap<String, String>, Client), OAuthError> {
+    let raw = std::str::from_utf8(body)
+        .map_err(|_| OAuthError::invalid_request("the form body is not valid UTF-8"))?;
+    let form = single_params(raw).map_err(OAuthError::invalid_request)?;
+    let client = authenticate_client(hub, req, &form)?;
+    Ok((form, client))
+}
+
 fn no_store(body: impl serde::Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -398,9 +411,7 @@ pub async fn token(
     hub: web::Data<Hub>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HubError> {
-    let form = single_params(std::str::from_utf8(&body).unwrap_or(""))
-        .map_err(OAuthError::invalid_request)?;
-    let client = authenticate_client(&hub, &req, &form)?;
+    let (form, client) = client_form(&hub, &req, &body)?;
     let jkt = match req.headers().get("DPoP").and_then(|v| v.to_str().ok()) {
         Some(proof) => Some(crate::dpop::verify(
             proof,
@@ -457,9 +468,7 @@ pub async fn revoke(
     hub: web::Data<Hub>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HubError> {
-    let form = single_params(std::str::from_utf8(&body).unwrap_or(""))
-        .map_err(OAuthError::invalid_request)?;
-    let client = authenticate_client(&hub, &req, &form)?;
+    let (form, client) = client_form(&hub, &req, &body)?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
@@ -497,9 +506,7 @@ pub async fn introspect(
     hub: web::Data<Hub>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HubError> {
-    let form = single_params(std::str::from_utf8(&body).unwrap_or(""))
-        .map_err(OAuthError::invalid_request)?;
-    let caller = authenticate_client(&hub, &req, &form)?;
+    let (form, caller) = client_form(&hub, &req, &body)?;
     if caller.kind != ClientKind::ResourceServer {
         return Err(
             OAuthError::unauthorized_client("only resource servers may introspect tokens").into(),
