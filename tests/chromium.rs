@@ -98,9 +98,9 @@ impl Chromium {
                     .await;
             match builder {
                 Ok(client) => break client,
-                Err(e) if tries < 100 => {
+                // chromedriver takes a moment to listen.
+                Err(_) if tries < 100 => {
                     tries += 1;
-                    let _ = e;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => panic!("no WebDriver session from chromedriver: {e}"),
