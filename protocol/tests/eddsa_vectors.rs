@@ -1,5 +1,5 @@
 //! The W3C `eddsa-rdfc-2022` test vectors, reproduced byte for byte at every step, and the
-//! proof-set and proof-chain vectors verified (`shared/data/vc/vc-di-eddsa/TestVectors/`).
+//! proof-set and proof-chain vectors verified (`tests/data/w3c/vc-di-eddsa/TestVectors/`, vendored).
 
 use std::path::PathBuf;
 
@@ -12,7 +12,7 @@ use op_protocol::proof::{
 use serde_json::Value;
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/vc/vc-di-eddsa/TestVectors")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/w3c/vc-di-eddsa/TestVectors")
 }
 
 fn text(path: &str) -> String {
