@@ -38,6 +38,9 @@ pub struct RawConfig {
     pub refresh_token_secs: Option<u64>,
     /// Where hosted pods are created.
     pub pod_provider: Option<RawPodProvider>,
+    /// Whether the hub may call private, loopback and link-local addresses that users give it
+    /// (self-hosted pods). Defaults to true only when the issuer is on loopback (development).
+    pub outbound_private: Option<bool>,
 }
 
 /// Validated configuration.
@@ -57,6 +60,9 @@ pub struct Config {
     pub lifetimes: crate::state::Lifetimes,
     /// Pod provider.
     pub pod_provider: Option<RawPodProvider>,
+    /// Whether user-given URLs may reach private addresses; `None`: only when the issuer is on
+    /// loopback.
+    pub outbound_private: Option<bool>,
 }
 
 impl RawConfig {
@@ -109,6 +115,7 @@ impl RawConfig {
             admin_token: self.admin_token,
             lifetimes,
             pod_provider: self.pod_provider,
+            outbound_private: self.outbound_private,
         })
     }
 }

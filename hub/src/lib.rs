@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod keys;
 pub mod link;
 pub mod oauth_error;
+pub mod outbound;
 pub mod platform;
 pub mod provider;
 pub mod secret;

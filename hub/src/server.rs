@@ -111,8 +111,15 @@ pub fn hub_state(
         admin_token: p.admin_token.clone(),
         http: http.clone(),
     });
+    let on_loopback = url::Url::parse(&issuer).is_ok_and(|u| crate::client::is_loopback(&u));
     let secure_cookies = url::Url::parse(&issuer)
         .is_ok_and(|u| u.scheme() == "https" || !crate::client::is_loopback(&u));
+    let outbound =
+        crate::outbound::Outbound::new(if config.outbound_private.unwrap_or(on_loopback) {
+            op_protocol::net::AddressPolicy::AllowPrivate
+        } else {
+            op_protocol::net::AddressPolicy::PublicOnly
+        });
     Ok(Hub {
         store,
         issuer,
@@ -127,6 +134,7 @@ pub fn hub_state(
         admin_token: config.admin_token.clone(),
         secure_cookies,
         http,
+        outbound,
         stopping,
     })
 }

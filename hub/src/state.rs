@@ -61,8 +61,10 @@ pub struct Hub {
     pub admin_token: Option<String>,
     /// Whether cookies are marked `Secure` (everywhere except loopback HTTP).
     pub secure_cookies: bool,
-    /// The HTTP client for calling pod servers (rustls).
+    /// The HTTP client for calling pod servers the operator configured (rustls).
     pub http: reqwest::Client,
+    /// The HTTP client for addresses users give the hub (self-hosted pods, WebID profiles).
+    pub outbound: crate::outbound::Outbound,
     /// Becomes `true` when the hub is stopping, so long-lived streams end at once.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }

@@ -12,6 +12,7 @@ pub mod datetime;
 pub mod dpop;
 pub mod iri;
 pub mod media;
+pub mod net;
 pub mod path;
 pub mod proof;
 pub mod record;

@@ -67,6 +67,10 @@ pub const HUB_PLATFORMS: &str = "/platforms";
 /// link code the pod server printed (POST, hub service token).
 pub const POD_LINK: &str = "/.well-known/op-link";
 
+/// Pod server: where a hub that linked a self-hosted pod hands it the credentials it follows the
+/// hub's revocation feed with (POST, hub service token).
+pub const POD_FEED_CREDENTIALS: &str = "/.well-known/op-feed-credentials";
+
 /// Hub: where a worker links a self-hosted pod (POST, dashboard form).
 pub const HUB_LINK_POD: &str = "/pods/link";
 

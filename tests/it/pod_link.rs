@@ -43,18 +43,11 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
             .json(&body)
             .send()
     };
-    let rs: serde_json::Value = register(
-        serde_json::json!({"id": "bobs-pod", "kind": "resource_server", "name": "Bob's pod"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
     register(serde_json::json!({"id": "pod-browser", "kind": "worker_app", "name": "Pod browser", "public": true, "redirect_uris": [REDIRECT]}))
         .await
         .unwrap();
-    // Bob's own pod server, trusting the hub.
+    // Bob's own pod server, trusting the hub exactly as docs/WORKERS.md starts it: no client
+    // credentials at the hub. Linking hands them over, so the pod follows the hub's revocations.
     let pod = op_pod::start(
         op_pod::config::RawConfig {
             listen: Some("127.0.0.1:0".into()),
@@ -63,9 +56,7 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
             single_pod: Some("bob".into()),
             trusted_issuer: vec![op_pod::config::RawIssuer {
                 issuer: hub.issuer.clone(),
-                jwks_file: None,
-                client_id: Some("bobs-pod".into()),
-                client_secret: rs["client_secret"].as_str().map(str::to_owned),
+                ..Default::default()
             }],
             ..Default::default()
         }
@@ -100,7 +91,7 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
     )
     .await;
     assert_eq!(wrong.status, 400);
-    assert!(wrong.body.contains("refused the link"), "{}", wrong.body);
+    assert!(wrong.body.contains("refused the code"), "{}", wrong.body);
     let not_a_pod = link(
         &mut browser,
         &hub.issuer,
@@ -183,6 +174,230 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        pod.state.verifier.issuers()[0].feed.connections(),
+        1,
+        "the pod follows the hub's revocation feed with the credentials linking gave it"
+    );
+
+    // Revoking the app's grant on the dashboard bites at the self-hosted pod.
+    let dashboard = browser.get(&format!("{}/", hub.issuer)).await;
+    let grant_id = dashboard
+        .body
+        .split("/grants/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the dashboard lists the app's grant")
+        .to_owned();
+    let revoked = browser
+        .post(
+            &format!("{}/grants/{grant_id}/revoke", hub.issuer),
+            &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(revoked.status, 303);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let status = http
+            .get(format!("{root}gigs/"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the revoked grant still reads the self-hosted pod ({status})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     pod.stop().await;
+    hub.stop().await;
+}
+
+/// A stand-in for someone else's server: answers every request with what `answer` says for its
+/// own base URL, the method and the path (status, content type, body). One request per connection.
+async fn fake_server(
+    answer: impl Fn(&str, &str, &str) -> (u16, &'static str, String) + Send + Sync + 'static,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (answer, own) = (std::sync::Arc::new(answer), base.clone());
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (answer, own) = (answer.clone(), own.clone());
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let mut words = head.split_whitespace();
+                let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+                let (status, kind, body) = answer(&own, method, path);
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: {kind}\r\ncontent-length: {}\r\n\
+                     location: http://10.0.0.1/internal\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (base, task)
+}
+
+/// A hub without a pod provider and a signed-up worker; returns the dashboard's CSRF token.
+async fn hub_and_worker(outbound_private: Option<bool>) -> (op_hub::RunningHub, Browser, String) {
+    let hub = op_hub::start(
+        op_hub::config::RawConfig {
+            listen: Some("127.0.0.1:0".into()),
+            storage: Some(op_store::BackendKind::Memory),
+            admin_token: Some(HUB_ADMIN.into()),
+            outbound_private,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap(),
+        Clock::system(),
+    )
+    .await
+    .unwrap();
+    let mut browser = Browser::new();
+    browser
+        .sign_up(&hub.issuer, "mallory", "correct horse battery staple")
+        .await;
+    let csrf = browser.get(&format!("{}/", hub.issuer)).await.csrf();
+    (hub, browser, csrf)
+}
+
+/// Links the fake pod at `base` and returns the page and the dashboard after it.
+async fn link_fake(base: &str) -> (Page, Page) {
+    let (hub, mut browser, csrf) = hub_and_worker(None).await;
+    let page = link(
+        &mut browser,
+        &hub.issuer,
+        csrf,
+        format!("{base}/"),
+        "CODE".into(),
+    )
+    .await;
+    let dashboard = browser.get(&format!("{}/", hub.issuer)).await;
+    hub.stop().await;
+    (page, dashboard)
+}
+
+#[tokio::test]
+async fn a_pod_server_cannot_hand_the_hub_a_webid_outside_the_pod() {
+    let (base, server) = fake_server(|own, _, path| match path {
+        op_protocol::routes::POD_LINK => (
+            200,
+            "application/json",
+            serde_json::json!({
+                "root": format!("{own}/"),
+                "webid": "https://victim.example/alice/profile/card#me"
+            })
+            .to_string(),
+        ),
+        _ => (404, "text/plain", String::new()),
+    })
+    .await;
+    let (page, dashboard) = link_fake(&base).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("not inside the pod"), "{}", page.body);
+    assert!(!dashboard.body.contains("victim.example"));
+    assert!(
+        dashboard.body.contains("Link your own pod"),
+        "nothing was linked"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_webid_whose_profile_does_not_name_this_hub_is_not_linked() {
+    let (base, server) = fake_server(|own, _, path| match path {
+        op_protocol::routes::POD_LINK => (
+            200,
+            "application/json",
+            serde_json::json!({"root": format!("{own}/"), "webid": format!("{own}/card#me")})
+                .to_string(),
+        ),
+        "/card" => (
+            200,
+            "text/turtle",
+            "<#me> <http://www.w3.org/ns/solid/terms#oidcIssuer> <https://other-hub.example>."
+                .to_owned(),
+        ),
+        _ => (404, "text/plain", String::new()),
+    })
+    .await;
+    let (page, dashboard) = link_fake(&base).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("does not name this hub"),
+        "{}",
+        page.body
+    );
+    assert!(
+        dashboard.body.contains("Link your own pod"),
+        "nothing was linked"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_refusing_server_body_is_never_shown_and_redirects_are_not_followed() {
+    let (base, server) = fake_server(|_, _, path| match path {
+        op_protocol::routes::POD_LINK => (
+            403,
+            "text/plain",
+            "INTERNAL-SECRET from another service".to_owned(),
+        ),
+        _ => (307, "text/plain", String::new()),
+    })
+    .await;
+    let (page, _) = link_fake(&base).await;
+    assert_eq!(page.status, 400);
+    assert!(!page.body.contains("INTERNAL-SECRET"), "{}", page.body);
+    assert!(page.body.contains("refused the code"), "{}", page.body);
+    server.abort();
+
+    // A server that redirects the link call elsewhere is not followed there.
+    let (base, server) = fake_server(|_, _, _| (307, "text/plain", String::new())).await;
+    let (page, _) = link_fake(&base).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("HTTP 307"), "{}", page.body);
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_hub_on_a_public_address_refuses_to_call_private_ones() {
+    let (base, server) = fake_server(|_, _, _| (200, "text/plain", String::new())).await;
+    let (hub, mut browser, csrf) = hub_and_worker(Some(false)).await;
+    for url in [
+        format!("{base}/"),
+        "http://localhost:9/".to_owned(),
+        "https://10.0.0.1/".to_owned(),
+        "https://169.254.169.254/".to_owned(),
+        "https://[::1]/".to_owned(),
+    ] {
+        let page = link(
+            &mut browser,
+            &hub.issuer,
+            csrf.clone(),
+            url.clone(),
+            "CODE".into(),
+        )
+        .await;
+        assert_eq!(page.status, 400, "{url}: {}", page.body);
+        assert!(
+            page.body.contains("private or reserved"),
+            "{url}: {}",
+            page.body
+        );
+    }
+    server.abort();
     hub.stop().await;
 }

@@ -22,14 +22,8 @@ const REFETCH_MS: u64 = 1000;
 /// How long a request waits for a fetch in progress before giving up.
 const WAIT_MS: u64 = 2500;
 
-/// The pod's credentials at an issuer (a `resource_server` client there).
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    /// Client id.
-    pub client_id: String,
-    /// Client secret.
-    pub client_secret: String,
-}
+pub use super::credentials::Credentials;
+use super::credentials::FeedCredentials;
 
 /// Where an issuer's keys come from.
 #[derive(Debug, Clone)]
@@ -66,7 +60,7 @@ pub struct TrustedIssuer {
     /// Where keys come from.
     pub source: KeySource,
     /// The pod's credentials there, for the feed and introspection.
-    pub credentials: Option<Credentials>,
+    pub credentials: FeedCredentials,
     keys: RwLock<HashMap<String, DecodingKey>>,
     endpoints: RwLock<Endpoints>,
     /// When keys were last fetched (ms); the async lock also makes concurrent refreshes share one fetch.
@@ -136,7 +130,7 @@ impl TrustedIssuer {
         TrustedIssuer {
             issuer: issuer.trim_end_matches('/').to_owned(),
             source,
-            credentials,
+            credentials: FeedCredentials::new(credentials),
             keys: RwLock::new(keys),
             endpoints: RwLock::new(Endpoints::default()),
             last_fetch: tokio::sync::Mutex::new(0),
@@ -162,8 +156,9 @@ impl TrustedIssuer {
             .clone()
     }
 
-    /// Loads keys and endpoints cached by an earlier run.
+    /// Loads keys, endpoints and handed-over credentials kept by an earlier run.
     pub fn load_cache(&self, store: &Store) -> Result<(), StoreError> {
+        self.credentials.load(store, &self.issuer)?;
         if let KeySource::Static = self.source {
             return Ok(());
         }

@@ -15,11 +15,16 @@ use serde::Deserialize;
 
 use super::issuer::TrustedIssuer;
 
+/// How long the feed may stay silent before the connection counts as dead: well above the hub's
+/// keep-alive comment every 15 s.
+pub const FEED_IDLE: Duration = Duration::from_secs(40);
+
 /// Whether the feed from one issuer is live.
 #[derive(Debug, Default)]
 pub struct FeedStatus {
     connected: AtomicBool,
     changed_ms: AtomicU64,
+    connections: AtomicU64,
 }
 
 impl FeedStatus {
@@ -30,6 +35,11 @@ impl FeedStatus {
         if was != connected || self.changed_ms.load(Ordering::SeqCst) == 0 {
             self.changed_ms.store(now_ms, Ordering::SeqCst);
         }
+    }
+
+    /// How many times the feed has connected since start (a healthy feed connects once).
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Whether revocations from this issuer are known to be current: the feed is connected, or
@@ -131,7 +141,18 @@ impl Revocations {
     }
 }
 
-/// Follows an issuer's revocation stream until aborted, reconnecting with backoff.
+/// The client for feed streams: a connect timeout but no total timeout, which would cut a
+/// long-lived stream; silence is caught by [`FEED_IDLE`] instead.
+pub fn stream_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(FEED_IDLE)
+        .build()
+        .expect("an HTTP client with the ring provider")
+}
+
+/// Follows an issuer's revocation stream until aborted: once it has credentials there, it
+/// reconnects at once when the hub ends a stream, and with backoff when the hub is out of reach.
 pub async fn follow(
     issuer: Arc<TrustedIssuer>,
     revocations: Arc<Revocations>,
@@ -140,10 +161,24 @@ pub async fn follow(
     clock: Clock,
 ) {
     issuer.feed.set(false, clock.now_millis());
+    if issuer.credentials.get().is_none() {
+        tracing::warn!(
+            issuer = %issuer.issuer,
+            "this pod server has no credentials at this hub, so it cannot follow its revocations \
+             and refuses its tokens: link the pod from the hub's dashboard, or set client_id and \
+             client_secret for this trusted issuer"
+        );
+    }
+    issuer.credentials.ready().await;
+    let stream = stream_client();
     let mut backoff = Duration::from_millis(100);
     loop {
-        match stream_once(&issuer, &revocations, &http, &store, &clock).await {
-            Ok(()) => backoff = Duration::from_millis(100),
+        match stream_once(&issuer, &revocations, &http, &stream, &store, &clock).await {
+            Ok(()) => {
+                backoff = Duration::from_millis(100);
+                issuer.feed.set(false, clock.now_millis());
+                continue;
+            }
             Err(e) => {
                 tracing::warn!(issuer = %issuer.issuer, error = %e, "revocation feed unavailable; retrying")
             }
@@ -158,13 +193,14 @@ async fn stream_once(
     issuer: &TrustedIssuer,
     revocations: &Revocations,
     http: &reqwest::Client,
+    stream: &reqwest::Client,
     store: &Store,
     clock: &Clock,
 ) -> Result<(), String> {
     let creds = issuer
         .credentials
-        .as_ref()
-        .ok_or("no client credentials configured for this issuer")?;
+        .get()
+        .ok_or("no client credentials for this issuer")?;
     let mut endpoints = issuer.endpoints();
     if endpoints.revocation_feed_stream_endpoint.is_none() {
         issuer.refresh(http, store, clock, None).await;
@@ -174,7 +210,7 @@ async fn stream_once(
         .revocation_feed_stream_endpoint
         .ok_or("the issuer publishes no revocation feed stream")?;
     let url = format!("{feed}?after={}", revocations.cursor(&issuer.issuer));
-    let res = http
+    let res = stream
         .get(&url)
         .basic_auth(&creds.client_id, Some(&creds.client_secret))
         .header("Accept", "text/event-stream")
@@ -185,11 +221,12 @@ async fn stream_once(
         return Err(format!("GET {url}: HTTP {}", res.status()));
     }
     issuer.feed.set(true, clock.now_millis());
+    issuer.feed.connections.fetch_add(1, Ordering::SeqCst);
     let mut body = res.bytes_stream();
     let mut buffer = String::new();
     loop {
         // The hub sends a comment every 15 s; silence for longer means the connection is dead.
-        let chunk = tokio::time::timeout(Duration::from_secs(40), body.next())
+        let chunk = tokio::time::timeout(FEED_IDLE, body.next())
             .await
             .map_err(|_| "the feed went silent".to_owned())?;
         let Some(chunk) = chunk else { return Ok(()) };
@@ -246,7 +283,7 @@ impl IntrospectionCache {
         let fail = |m: String| IntrospectionError(m);
         let creds = issuer
             .credentials
-            .as_ref()
+            .get()
             .ok_or_else(|| fail("no client credentials for introspection".into()))?;
         let endpoint = issuer
             .endpoints()

@@ -16,7 +16,7 @@ use op_protocol::token::{ACCESS_TOKEN_TYP, AccessClaims};
 use op_store::Store;
 use thiserror::Error;
 
-use super::issuer::TrustedIssuer;
+use super::issuer::{KeySource, TrustedIssuer};
 use super::revocation::{IntrospectionCache, Revocations};
 
 /// Verified signatures by the hash of (audience, token): the issuer's index and the claims.
@@ -311,9 +311,23 @@ impl Verifier {
                 "the grant behind this token has been revoked".into(),
             ));
         }
-        // Static issuers (a JWKS file, no credentials) have no feed to follow.
-        if issuer.credentials.is_none() {
+        // A hub's own service token (admin calls, linking) belongs to no grant: nothing to revoke.
+        if claims.grant_id.is_none() && claims.sub == claims.iss {
             return Ok(());
+        }
+        if issuer.credentials.get().is_none() {
+            return match issuer.source {
+                // A JWKS file names an offline issuer with no feed (tests, air-gapped setups):
+                // its tokens live until they expire, as docs/POD.md says.
+                KeySource::Static => Ok(()),
+                KeySource::Discovered => Err(TokenError::Unavailable(format!(
+                    "this pod server cannot follow the revocations of {} yet, so it accepts none \
+                     of its tokens: link the pod from the hub's dashboard (which gives the pod \
+                     server its credentials there), or set client_id and client_secret for this \
+                     trusted issuer",
+                    issuer.issuer
+                ))),
+            };
         }
         let now_ms = clock.now_millis();
         if issuer.feed.fresh(now_ms, self.grace_ms) {

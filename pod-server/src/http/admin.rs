@@ -158,3 +158,49 @@ pub async fn link(
         "webid": state.owner_webid(&name, &record),
     })))
 }
+
+/// `POST /.well-known/op-feed-credentials`: the hub that linked this pod hands over the client
+/// credentials the pod server follows its revocation feed with. Only that hub, with its service
+/// token, and only when the config file does not set them.
+pub async fn feed_credentials(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, HttpError> {
+    let Caller::Hub(issuer) = authorize(&req, &state).await? else {
+        return Err(HttpError::Forbidden(
+            "only a trusted hub hands over its feed credentials, with its service token".into(),
+        ));
+    };
+    let credentials: crate::auth::credentials::Credentials = serde_json::from_slice(&body)
+        .map_err(|e| {
+            HttpError::BadRequest(format!(
+                "expected JSON {{\"client_id\": \"...\", \"client_secret\": \"...\"}}: {e}"
+            ))
+        })?;
+    let trusted = state
+        .verifier
+        .issuers()
+        .iter()
+        .find(|i| i.issuer == issuer)
+        .ok_or_else(|| HttpError::Forbidden("this hub is not trusted here".into()))?;
+    match trusted
+        .credentials
+        .set(&state.store, &issuer, credentials)
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(%issuer, "the hub handed over its feed credentials; following its revocations");
+            Ok(HttpResponse::NoContent().finish())
+        }
+        Err(crate::auth::credentials::CredentialsError::Configured) => {
+            Err(crate::pod::error::PodError::Conflict(
+                "this pod server's configuration already sets its credentials at this hub".into(),
+            )
+            .into())
+        }
+        Err(crate::auth::credentials::CredentialsError::Store(e)) => {
+            Err(crate::pod::error::PodError::from(e).into())
+        }
+    }
+}

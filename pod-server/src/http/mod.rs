@@ -181,5 +181,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             web::delete().to(admin::delete_pod),
         )
         .route(routes::POD_LINK, web::post().to(admin::link))
+        .route(
+            routes::POD_FEED_CREDENTIALS,
+            web::post().to(admin::feed_credentials),
+        )
         .default_service(web::to(resource::handle));
 }
