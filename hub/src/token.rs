@@ -161,6 +161,8 @@ pub async fn exchange_code(
                 Some("the authorization code has expired")
             } else if req.client_id != client_id {
                 Some("the authorization code was issued to another client")
+            } else if redirect_uri.is_none() && req.redirect_uri_sent {
+                Some("redirect_uri is required: the authorization request carried one (RFC 6749 §4.1.3)")
             } else if redirect_uri
                 .as_deref()
                 .is_some_and(|u| u != req.redirect_uri)

@@ -113,6 +113,36 @@ pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
     Ok(res.finish())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::basic_credentials;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    fn basic(raw: &str) -> Option<(String, String)> {
+        basic_credentials(&STANDARD.encode(raw))
+    }
+
+    #[test]
+    fn basic_credentials_are_percent_decoded_and_never_parsed_as_a_form() {
+        assert_eq!(basic("acme:s3cret"), Some(("acme".into(), "s3cret".into())));
+        assert_eq!(
+            basic("acme:a%2Bb+c%3Ad%26e"),
+            Some(("acme".into(), "a+b c:d&e".into()))
+        );
+        // A form parser would read `secret&junk` as `secret` and drop the rest.
+        assert_eq!(
+            basic("acme:secret&junk=1"),
+            Some(("acme".into(), "secret&junk=1".into()))
+        );
+        assert_eq!(basic("acme:bad%zz"), None);
+        assert_eq!(basic("acme:bad%f"), None);
+        assert_eq!(basic("acme:%ff"), None, "not UTF-8");
+        assert_eq!(basic("no-colon"), None);
+        assert_eq!(basic_credentials("!!not base64!!"), None);
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RequestQuery {
     request: String,
@@ -333,18 +363,11 @@ pub fn authenticate_client(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
     {
-        let decoded = STANDARD.decode(basic.trim()).map_err(|_| unknown())?;
-        let decoded = String::from_utf8(decoded).map_err(|_| unknown())?;
-        let (id, secret) = decoded.split_once(':').ok_or_else(unknown)?;
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-        };
-        let (id, secret) = (
-            decode(id).unwrap_or_default(),
-            decode(secret).unwrap_or_default(),
-        );
+        let (id, secret) = basic_credentials(basic).ok_or_else(|| {
+            OAuthError::invalid_client(
+                "the Basic credentials must be base64 of client_id:client_secret, each percent-encoded (RFC 6749 §2.3.1)",
+            )
+        })?;
         if form.get("client_id").is_some_and(|f| *f != id) {
             return Err(OAuthError::invalid_request(
                 "client_id in the body differs from the authenticated client",
@@ -383,6 +406,28 @@ pub fn authenticate_client(
         ));
     }
     Ok(client)
+}
+
+/// Decodes HTTP Basic client credentials (RFC 6749 §2.3.1): base64 of `id:secret`, where each
+/// part is `application/x-www-form-urlencoded`-encoded on its own — so `+` is a space and `%XX` a
+/// byte, and nothing else is special (no `&` or `=` splitting: the parts are not forms).
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let decoded = String::from_utf8(STANDARD.decode(header.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |part: &str| -> Option<String> {
+        let bytes = part.as_bytes();
+        let well_formed = bytes.iter().enumerate().all(|(i, b)| {
+            *b != b'%'
+                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        });
+        let plus_as_space = part.replace('+', " ");
+        let text = percent_encoding::percent_decode_str(&plus_as_space)
+            .decode_utf8()
+            .ok()?;
+        well_formed.then(|| text.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
 }
 
 /// The form of a back-channel request (token, revoke, introspect) and the client that sent it.
