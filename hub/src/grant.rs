@@ -62,6 +62,29 @@ pub struct RefreshToken {
     pub expires: u64,
     /// Set when it was exchanged for a new one; a second use is reuse.
     pub rotated: Option<u64>,
+    /// The DPoP key thumbprint its tokens were bound to (RFC 9449 §5): a refresh must come with a
+    /// proof, by this very key when the client is public.
+    #[serde(default)]
+    pub jkt: Option<String>,
+}
+
+impl RefreshToken {
+    /// Whether a refresh with a proof by `jkt` (if any) keeps the binding; `Err` says why not.
+    /// Public clients have only the key to prove possession with, so it may never change;
+    /// confidential clients authenticate anyway and may rotate their key, but never drop DPoP
+    /// (which would turn a bound token into a bearer token).
+    pub fn check_binding(&self, jkt: Option<&str>, confidential: bool) -> Result<(), &'static str> {
+        match (self.jkt.as_deref(), jkt) {
+            (None, _) => Ok(()),
+            (Some(_), None) => Err(
+                "this refresh token is bound to a DPoP key: send a DPoP proof signed by that key",
+            ),
+            (Some(bound), Some(presented)) if bound != presented && !confidential => {
+                Err("the DPoP proof is signed by another key than the refresh token is bound to")
+            }
+            (Some(_), Some(_)) => Ok(()),
+        }
+    }
 }
 
 /// One entry of the revocation feed.
@@ -170,4 +193,32 @@ pub fn grants_of(store: &Store, username: &str) -> Result<Vec<Grant>, StoreError
         .collect();
     out.sort_by_key(|g| std::cmp::Reverse(g.created));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefreshToken;
+
+    fn bound_to(jkt: Option<&str>) -> RefreshToken {
+        RefreshToken {
+            grant_id: "alice~g".into(),
+            client_id: "app".into(),
+            expires: 100,
+            rotated: None,
+            jkt: jkt.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_bound_refresh_token_needs_a_proof_and_for_public_clients_the_same_key() {
+        let bound = bound_to(Some("key-a"));
+        for confidential in [false, true] {
+            assert!(bound.check_binding(None, confidential).is_err());
+            assert!(bound.check_binding(Some("key-a"), confidential).is_ok());
+        }
+        assert!(bound.check_binding(Some("key-b"), false).is_err());
+        assert!(bound.check_binding(Some("key-b"), true).is_ok());
+        assert!(bound_to(None).check_binding(None, false).is_ok());
+        assert!(bound_to(None).check_binding(Some("key-a"), false).is_ok());
+    }
 }

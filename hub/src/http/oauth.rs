@@ -581,24 +581,78 @@ pub async fn introspect(
     Ok(no_store(body))
 }
 
-/// `GET|POST /userinfo`.
-pub async fn userinfo(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
-    let token = req
+/// The access token sent to userinfo and its DPoP proof, if the `DPoP` scheme was used.
+fn presented_token(req: &HttpRequest) -> Result<(&str, Option<&str>), OAuthError> {
+    let auth = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            OAuthError::invalid_token("send the access token as 'Authorization: Bearer <token>'")
-        })?;
-    let claims = verify_access(&hub, token)
-        .ok_or_else(|| OAuthError::invalid_token("the access token is invalid or expired"))?;
-    if claims.cnf.is_some() {
-        return Err(OAuthError::invalid_token(
-            "DPoP-bound tokens are not accepted at userinfo yet",
-        )
-        .into());
+        .unwrap_or("");
+    if let Some(token) = auth.strip_prefix("Bearer ") {
+        return Ok((token, None));
     }
+    if let Some(token) = auth.strip_prefix("DPoP ") {
+        let proof = req.headers().get("DPoP").and_then(|v| v.to_str().ok());
+        let proof = proof.ok_or_else(|| {
+            OAuthError::invalid_token("the DPoP scheme needs a DPoP proof header (RFC 9449 §7)")
+        })?;
+        return Ok((token, Some(proof)));
+    }
+    Err(OAuthError::invalid_token(
+        "send the access token as 'Authorization: Bearer <token>', or 'Authorization: DPoP <token>' with a DPoP proof",
+    ))
+}
+
+/// A DPoP-bound token needs the DPoP scheme and a fresh, unused proof by its key for this request
+/// (`htm`, `htu`, `ath`); an unbound token needs `Bearer`.
+fn check_binding(
+    hub: &Hub,
+    req: &HttpRequest,
+    (token, proof): (&str, Option<&str>),
+    claims: &AccessClaims,
+) -> Result<(), OAuthError> {
+    let bound = claims
+        .cnf
+        .as_ref()
+        .and_then(|c| c.get("jkt"))
+        .and_then(|j| j.as_str());
+    let (jkt, proof) = match (bound, proof) {
+        (None, None) => return Ok(()),
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_token(
+                "this token is not DPoP-bound; send it with the Bearer scheme",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_token(
+                "this token is DPoP-bound: send 'Authorization: DPoP <token>' with a DPoP proof",
+            ));
+        }
+        (Some(jkt), Some(proof)) => (jkt, proof),
+    };
+    let now = hub.now();
+    let url = hub.url(routes::HUB_USERINFO);
+    let proof = op_protocol::dpop::verify(proof, req.method().as_str(), &url, now, Some(token))
+        .map_err(|e| OAuthError::invalid_token(e.0))?;
+    if proof.jkt != jkt {
+        return Err(OAuthError::invalid_token(
+            "the DPoP proof is signed by another key than the token is bound to",
+        ));
+    }
+    if !hub.replay.first_use(&format!("dpop:{}", proof.jti), now) {
+        return Err(OAuthError::invalid_token(
+            "the DPoP proof was already used (jti replay)",
+        ));
+    }
+    Ok(())
+}
+
+/// `GET|POST /userinfo`: Bearer tokens, and DPoP-bound tokens with their proof.
+pub async fn userinfo(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
+    let presented = presented_token(&req)?;
+    let claims = verify_access(&hub, presented.0)
+        .ok_or_else(|| OAuthError::invalid_token("the access token is invalid or expired"))?;
+    check_binding(&hub, &req, presented, &claims)?;
     let scopes = ScopeSet::parse(&claims.scope).unwrap_or_default();
     if !scopes.contains(Scope::OpenId) {
         return Err(OAuthError::insufficient_scope("userinfo needs the openid scope").into());
