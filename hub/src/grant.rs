@@ -16,6 +16,16 @@ pub const FEED: Table<Revocation> = Table::new(b'v');
 pub const AUDIT: Table<AuditEvent> = Table::new(b'e');
 /// Counters by name.
 pub const COUNTERS: Table<u64> = Table::new(b'n');
+/// Revoked access tokens that belong to no grant (`client_credentials`), by `jti`, with the
+/// token's expiry (after which the record is purged).
+pub const REVOKED_TOKENS: Table<u64> = Table::new(b'j');
+
+/// How a revoked grant-less token appears in the revocation feed: `grant_id` is `jti:{jti}`, so
+/// pods' followers store it like any revoked grant and refuse a token whose `jti` it names.
+/// Grant ids are `{username}~…` with slug usernames, so the two can never collide.
+pub fn token_feed_id(jti: &str) -> String {
+    format!("jti:{jti}")
+}
 
 /// A worker's consent to one client, for one pod.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -149,14 +159,7 @@ pub fn revoke_in_tx(
     }
     grant.revoked = Some(now);
     GRANTS.put(tx, grant_id, &grant);
-    let seq = COUNTERS.get_tx(tx, "revocations")?.unwrap_or(0) + 1;
-    COUNTERS.put(tx, "revocations", &seq);
-    let entry = Revocation {
-        seq,
-        grant_id: grant_id.to_owned(),
-        revoked_at: now,
-    };
-    FEED.put(tx, &format!("{seq:020}"), &entry);
+    let entry = append_feed(tx, grant_id, now)?;
     audit(
         tx,
         &grant.username,
@@ -168,6 +171,34 @@ pub fn revoke_in_tx(
         },
     );
     Ok(Some(entry))
+}
+
+/// Appends a feed entry for `id` (a grant id or a [`token_feed_id`]).
+fn append_feed(tx: &mut Tx<'_>, id: &str, now: u64) -> Result<Revocation, StoreError> {
+    let seq = COUNTERS.get_tx(tx, "revocations")?.unwrap_or(0) + 1;
+    COUNTERS.put(tx, "revocations", &seq);
+    let entry = Revocation {
+        seq,
+        grant_id: id.to_owned(),
+        revoked_at: now,
+    };
+    FEED.put(tx, &format!("{seq:020}"), &entry);
+    Ok(entry)
+}
+
+/// Revokes a grant-less access token by `jti` inside a write: records it until `exp` and appends
+/// it to the feed. Returns the feed entry, or `None` if it was already revoked.
+pub fn revoke_token_in_tx(
+    tx: &mut Tx<'_>,
+    jti: &str,
+    exp: u64,
+    now: u64,
+) -> Result<Option<Revocation>, StoreError> {
+    if REVOKED_TOKENS.get_tx(tx, jti)?.is_some() {
+        return Ok(None);
+    }
+    REVOKED_TOKENS.put(tx, jti, &exp);
+    append_feed(tx, &token_feed_id(jti), now).map(Some)
 }
 
 /// Feed entries after `after`, oldest first.

@@ -638,6 +638,7 @@ async fn tokens_that_are_expired_tampered_or_unsigned_are_refused_at_userinfo() 
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &request.verifier),
         ],
     )
@@ -698,6 +699,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &request.verifier),
         ],
     )

@@ -520,9 +520,18 @@ pub async fn revoke(
     let grant_id = match REFRESH.get(&hub.store, &hub.secret.hash(token))? {
         Some(r) if r.client_id == client.id.as_str() => Some(r.grant_id),
         Some(_) => None,
-        None => verify_access(&hub, token)
-            .filter(|c| c.client_id == client.id.as_str())
-            .and_then(|c| c.grant_id),
+        None => match verify_access(&hub, token).filter(|c| c.client_id == client.id.as_str()) {
+            Some(AccessClaims {
+                grant_id: None,
+                jti,
+                exp,
+                ..
+            }) => {
+                revoke_token(&hub, &jti, exp).await?;
+                None
+            }
+            claims => claims.and_then(|c| c.grant_id),
+        },
     };
     if let Some(id) = grant_id {
         revoke_grant(&hub, &id, "grant_revoked_by_client").await?;
@@ -538,6 +547,19 @@ pub async fn revoke_grant(hub: &Hub, grant_id: &str, event: &str) -> Result<(), 
     let entry = hub
         .store
         .write(move |tx| grant::revoke_in_tx(tx, &id, now, &event))
+        .await?;
+    if let Some(entry) = entry {
+        let _ = hub.revocations.send(entry);
+    }
+    Ok(())
+}
+
+/// Revokes a grant-less (`client_credentials`) access token by `jti` and wakes the feed.
+async fn revoke_token(hub: &Hub, jti: &str, exp: u64) -> Result<(), HubError> {
+    let (jti, now) = (jti.to_owned(), hub.now());
+    let entry = hub
+        .store
+        .write(move |tx| grant::revoke_token_in_tx(tx, &jti, exp, now))
         .await?;
     if let Some(entry) = entry {
         let _ = hub.revocations.send(entry);
@@ -564,6 +586,12 @@ pub async fn introspect(
     let Some(claims) = verify_access(&hub, token) else {
         return Ok(no_store(inactive));
     };
+    if grant::REVOKED_TOKENS
+        .get(&hub.store, &claims.jti)?
+        .is_some()
+    {
+        return Ok(no_store(inactive));
+    }
     if let Some(gid) = &claims.grant_id {
         let grant = GRANTS.get(&hub.store, gid)?;
         if !grant.is_some_and(|g| g.active(hub.now())) {

@@ -311,6 +311,14 @@ impl Verifier {
                 "the grant behind this token has been revoked".into(),
             ));
         }
+        // A token without a grant (client credentials) is revoked on its own: the hub's feed
+        // names it as `jti:{jti}`.
+        if self
+            .revocations
+            .is_revoked(&issuer.issuer, &format!("jti:{}", claims.jti))
+        {
+            return Err(TokenError::Invalid("this token has been revoked".into()));
+        }
         // Static issuers (a JWKS file, no credentials) have no feed to follow.
         if issuer.credentials.is_none() {
             return Ok(());
