@@ -30,6 +30,9 @@ pub struct AuthRequest {
     pub client_id: String,
     /// The exact registered redirect URI to answer to.
     pub redirect_uri: String,
+    /// Whether the request named `redirect_uri` (then the token request must repeat it).
+    #[serde(default)]
+    pub redirect_uri_sent: bool,
     /// Echoed back.
     pub state: Option<String>,
     /// Requested scopes.
@@ -199,6 +202,7 @@ pub fn validate(
     Ok(AuthRequest {
         client_id: client.id.to_string(),
         redirect_uri,
+        redirect_uri_sent: params.contains_key("redirect_uri"),
         state,
         scope: scopes.to_string(),
         resource,

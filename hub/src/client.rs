@@ -25,6 +25,9 @@ pub enum ClientError {
     /// A client that redirects needs at least one redirect URI.
     #[error("a {0} client needs at least one redirect URI")]
     NoRedirectUri(&'static str),
+    /// A home page or logo URL is not acceptable.
+    #[error("{0} {1:?} is not allowed: {2}")]
+    BadLink(&'static str, String, &'static str),
     /// The name is empty or too long.
     #[error("the client name must be 1 to 100 characters")]
     BadName,
@@ -91,12 +94,7 @@ impl RedirectUri {
         if url.fragment().is_some() {
             return Err(bad("it has a fragment"));
         }
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => return Err(bad("plain http is allowed only on loopback hosts")),
-            _ => {} // Private-use schemes (com.example.app:/cb) for native apps.
-        }
+        check_web_url(&url).map_err(bad)?;
         Ok(RedirectUri(uri.to_owned()))
     }
 
@@ -117,6 +115,30 @@ impl From<RedirectUri> for String {
     fn from(u: RedirectUri) -> String {
         u.0
     }
+}
+
+/// The one rule for every URL a client registers (redirect URIs, home page, logo): `https`, or
+/// plain `http` on a loopback host for native apps (RFC 8252 §7.3). Everything else — `javascript:`,
+/// `data:`, `vbscript:`, `file:`, private-use schemes — is refused, because the hub sends browsers
+/// there (a 303 with the code) or shows them as links.
+fn check_web_url(url: &Url) -> Result<(), &'static str> {
+    match url.scheme() {
+        "https" if url.has_host() => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err("plain http is allowed only on loopback hosts"),
+        _ => Err("only https URLs are allowed (plain http on loopback hosts for native apps)"),
+    }
+}
+
+/// Validates a home page or logo URL with the same rule as redirect URIs.
+fn check_link(field: &'static str, value: Option<String>) -> Result<Option<String>, ClientError> {
+    let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let url = Url::parse(&value)
+        .map_err(|_| ClientError::BadLink(field, value.clone(), "not an absolute URL"))?;
+    check_web_url(&url).map_err(|why| ClientError::BadLink(field, value.clone(), why))?;
+    Ok(Some(value))
 }
 
 /// Whether a URL's host is a loopback address or `localhost`.
@@ -284,8 +306,8 @@ impl NewClient {
             id,
             kind: self.kind,
             name: self.name.trim().to_owned(),
-            homepage: self.homepage,
-            logo: self.logo,
+            homepage: check_link("homepage", self.homepage)?,
+            logo: check_link("logo", self.logo)?,
             purpose: self.purpose,
             redirect_uris,
             auth,
@@ -318,10 +340,54 @@ mod tests {
         assert!(RedirectUri::parse("https://app.example/cb").is_ok());
         assert!(RedirectUri::parse("http://127.0.0.1:9000/cb").is_ok());
         assert!(RedirectUri::parse("http://localhost/cb").is_ok());
-        assert!(RedirectUri::parse("com.example.app:/cb").is_ok());
         assert!(RedirectUri::parse("http://app.example/cb").is_err());
+        for bad in [
+            "javascript:alert(document.domain)//",
+            "JavaScript://app.example/%0aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "com.example.app:/cb",
+        ] {
+            assert!(RedirectUri::parse(bad).is_err(), "{bad}");
+        }
         assert!(RedirectUri::parse("https://app.example/cb#frag").is_err());
         assert!(RedirectUri::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn home_pages_and_logos_follow_the_redirect_uri_rule() {
+        let key = SecretKey::new([1; 32]);
+        let new = |homepage: &str, logo: &str| NewClient {
+            id: "acme".into(),
+            kind: ClientKind::Platform,
+            name: "Acme".into(),
+            homepage: Some(homepage.into()),
+            logo: Some(logo.into()),
+            purpose: None,
+            redirect_uris: vec!["https://acme.example/cb".into()],
+            public: true,
+            jwks: None,
+            certified: false,
+        };
+        let (client, _) = new("https://acme.example", "https://acme.example/logo.png")
+            .validate(&key, 0)
+            .unwrap();
+        assert_eq!(client.homepage.as_deref(), Some("https://acme.example"));
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+            "file:///x",
+        ] {
+            let e = new(bad, "https://acme.example/logo.png").validate(&key, 0);
+            assert!(
+                matches!(e, Err(ClientError::BadLink("homepage", ..))),
+                "{bad}"
+            );
+            let e = new("https://acme.example", bad).validate(&key, 0);
+            assert!(matches!(e, Err(ClientError::BadLink("logo", ..))), "{bad}");
+        }
     }
 
     #[test]

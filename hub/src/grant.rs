@@ -16,6 +16,16 @@ pub const FEED: Table<Revocation> = Table::new(b'v');
 pub const AUDIT: Table<AuditEvent> = Table::new(b'e');
 /// Counters by name.
 pub const COUNTERS: Table<u64> = Table::new(b'n');
+/// Revoked access tokens that belong to no grant (`client_credentials`), by `jti`, with the
+/// token's expiry (after which the record is purged).
+pub const REVOKED_TOKENS: Table<u64> = Table::new(b'j');
+
+/// How a revoked grant-less token appears in the revocation feed: `grant_id` is `jti:{jti}`, so
+/// pods' followers store it like any revoked grant and refuse a token whose `jti` it names.
+/// Grant ids are `{username}~…` with slug usernames, so the two can never collide.
+pub fn token_feed_id(jti: &str) -> String {
+    format!("jti:{jti}")
+}
 
 /// A worker's consent to one client, for one pod.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,6 +72,29 @@ pub struct RefreshToken {
     pub expires: u64,
     /// Set when it was exchanged for a new one; a second use is reuse.
     pub rotated: Option<u64>,
+    /// The DPoP key thumbprint its tokens were bound to (RFC 9449 §5): a refresh must come with a
+    /// proof, by this very key when the client is public.
+    #[serde(default)]
+    pub jkt: Option<String>,
+}
+
+impl RefreshToken {
+    /// Whether a refresh with a proof by `jkt` (if any) keeps the binding; `Err` says why not.
+    /// Public clients have only the key to prove possession with, so it may never change;
+    /// confidential clients authenticate anyway and may rotate their key, but never drop DPoP
+    /// (which would turn a bound token into a bearer token).
+    pub fn check_binding(&self, jkt: Option<&str>, confidential: bool) -> Result<(), &'static str> {
+        match (self.jkt.as_deref(), jkt) {
+            (None, _) => Ok(()),
+            (Some(_), None) => Err(
+                "this refresh token is bound to a DPoP key: send a DPoP proof signed by that key",
+            ),
+            (Some(bound), Some(presented)) if bound != presented && !confidential => {
+                Err("the DPoP proof is signed by another key than the refresh token is bound to")
+            }
+            (Some(_), Some(_)) => Ok(()),
+        }
+    }
 }
 
 /// One entry of the revocation feed.
@@ -126,14 +159,7 @@ pub fn revoke_in_tx(
     }
     grant.revoked = Some(now);
     GRANTS.put(tx, grant_id, &grant);
-    let seq = COUNTERS.get_tx(tx, "revocations")?.unwrap_or(0) + 1;
-    COUNTERS.put(tx, "revocations", &seq);
-    let entry = Revocation {
-        seq,
-        grant_id: grant_id.to_owned(),
-        revoked_at: now,
-    };
-    FEED.put(tx, &format!("{seq:020}"), &entry);
+    let entry = append_feed(tx, grant_id, now)?;
     audit(
         tx,
         &grant.username,
@@ -145,6 +171,34 @@ pub fn revoke_in_tx(
         },
     );
     Ok(Some(entry))
+}
+
+/// Appends a feed entry for `id` (a grant id or a [`token_feed_id`]).
+fn append_feed(tx: &mut Tx<'_>, id: &str, now: u64) -> Result<Revocation, StoreError> {
+    let seq = COUNTERS.get_tx(tx, "revocations")?.unwrap_or(0) + 1;
+    COUNTERS.put(tx, "revocations", &seq);
+    let entry = Revocation {
+        seq,
+        grant_id: id.to_owned(),
+        revoked_at: now,
+    };
+    FEED.put(tx, &format!("{seq:020}"), &entry);
+    Ok(entry)
+}
+
+/// Revokes a grant-less access token by `jti` inside a write: records it until `exp` and appends
+/// it to the feed. Returns the feed entry, or `None` if it was already revoked.
+pub fn revoke_token_in_tx(
+    tx: &mut Tx<'_>,
+    jti: &str,
+    exp: u64,
+    now: u64,
+) -> Result<Option<Revocation>, StoreError> {
+    if REVOKED_TOKENS.get_tx(tx, jti)?.is_some() {
+        return Ok(None);
+    }
+    REVOKED_TOKENS.put(tx, jti, &exp);
+    append_feed(tx, &token_feed_id(jti), now).map(Some)
 }
 
 /// Feed entries after `after`, oldest first.
@@ -170,4 +224,32 @@ pub fn grants_of(store: &Store, username: &str) -> Result<Vec<Grant>, StoreError
         .collect();
     out.sort_by_key(|g| std::cmp::Reverse(g.created));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefreshToken;
+
+    fn bound_to(jkt: Option<&str>) -> RefreshToken {
+        RefreshToken {
+            grant_id: "alice~g".into(),
+            client_id: "app".into(),
+            expires: 100,
+            rotated: None,
+            jkt: jkt.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_bound_refresh_token_needs_a_proof_and_for_public_clients_the_same_key() {
+        let bound = bound_to(Some("key-a"));
+        for confidential in [false, true] {
+            assert!(bound.check_binding(None, confidential).is_err());
+            assert!(bound.check_binding(Some("key-a"), confidential).is_ok());
+        }
+        assert!(bound.check_binding(Some("key-b"), false).is_err());
+        assert!(bound.check_binding(Some("key-b"), true).is_ok());
+        assert!(bound_to(None).check_binding(None, false).is_ok());
+        assert!(bound_to(None).check_binding(Some("key-a"), false).is_ok());
+    }
 }

@@ -140,6 +140,7 @@ pub async fn exchange_code(
     let refresh = secret::random_token();
     let refresh_id = hub.secret.hash(&refresh);
     let refresh_secs = hub.ttl.refresh_secs;
+    let bound = jkt.clone();
     let outcome = hub
         .store
         .write(move |tx| {
@@ -161,6 +162,8 @@ pub async fn exchange_code(
                 Some("the authorization code has expired")
             } else if req.client_id != client_id {
                 Some("the authorization code was issued to another client")
+            } else if redirect_uri.is_none() && req.redirect_uri_sent {
+                Some("redirect_uri is required: the authorization request carried one (RFC 6749 §4.1.3)")
             } else if redirect_uri
                 .as_deref()
                 .is_some_and(|u| u != req.redirect_uri)
@@ -195,6 +198,7 @@ pub async fn exchange_code(
                         client_id: client_id.clone(),
                         expires: now + refresh_secs,
                         rotated: None,
+                        jkt: bound.clone(),
                     },
                 );
                 refresh
@@ -223,6 +227,7 @@ pub async fn refresh(
     let new = secret::random_token();
     let new_id = hub.secret.hash(&new);
     let (now, client_id, refresh_secs) = (hub.now(), client.id.to_string(), hub.ttl.refresh_secs);
+    let (bound, confidential) = (jkt.clone(), client.is_confidential());
     let outcome = hub
         .store
         .write(move |tx| {
@@ -247,6 +252,9 @@ pub async fn refresh(
                     "the refresh token has expired",
                 )));
             }
+            if let Err(why) = record.check_binding(bound.as_deref(), confidential) {
+                return Ok(Redeemed::Refused(OAuthError::invalid_dpop_proof(why)));
+            }
             let Some(mut grant) = GRANTS
                 .get_tx(tx, &record.grant_id)?
                 .filter(|g| g.active(now))
@@ -265,6 +273,7 @@ pub async fn refresh(
                     client_id: client_id.clone(),
                     expires: now + refresh_secs,
                     rotated: None,
+                    jkt: bound.clone(),
                 },
             );
             grant.last_used = Some(now);

@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -58,8 +58,36 @@ pub fn token_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
 }
 
+/// The JOSE header of a proof, read as written: `alg` is kept as text so that names the JWT
+/// library does not know (RFC 9864's `Ed25519`) get a clear answer, and `jwk` as JSON so that
+/// private members are seen rather than silently dropped.
+#[derive(Debug, Deserialize)]
+struct RawHeader {
+    #[serde(default)]
+    typ: Option<String>,
+    alg: String,
+    #[serde(default)]
+    jwk: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// JWK members that only private (or symmetric) keys have (RFC 7518 §6).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// The signature algorithm a proof's `alg` names: `EdDSA` or its fully specified RFC 9864 name
+/// `Ed25519` (what oauth4webapi sends), or `ES256`.
+fn algorithm(alg: &str) -> Result<Algorithm, DpopError> {
+    match alg {
+        "EdDSA" | "Ed25519" => Ok(Algorithm::EdDSA),
+        "ES256" => Ok(Algorithm::ES256),
+        other => Err(DpopError(format!(
+            "unsupported DPoP alg {other:?}: sign the proof with Ed25519 (alg EdDSA or Ed25519) or ES256"
+        ))),
+    }
+}
+
 /// Checks a proof for a request with `method` to `url` at time `now` (Unix seconds). With
 /// `access_token`, the proof must carry its `ath` (resource servers); without, it must not need one.
+/// `htm` is compared exactly: HTTP methods are case-sensitive (RFC 9110 §9.1).
 pub fn verify(
     proof: &str,
     method: &str,
@@ -68,30 +96,70 @@ pub fn verify(
     access_token: Option<&str>,
 ) -> Result<Proof, DpopError> {
     let bad = |m: &str| DpopError(m.to_owned());
-    let header =
-        jsonwebtoken::decode_header(proof).map_err(|_| bad("the DPoP proof is not a JWT"))?;
+    let not_jwt = || bad("the DPoP proof is not a JWT");
+    let mut parts = proof.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(not_jwt());
+    };
+    let header: RawHeader = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(not_jwt)?;
     if header.typ.as_deref() != Some("dpop+jwt") {
         return Err(bad("the DPoP proof must have typ dpop+jwt"));
     }
-    if !matches!(header.alg, Algorithm::EdDSA | Algorithm::ES256) {
-        return Err(bad("the DPoP proof must be signed with EdDSA or ES256"));
-    }
+    let alg = algorithm(&header.alg)?;
     let jwk = header
         .jwk
         .ok_or_else(|| bad("the DPoP proof has no jwk header"))?;
+    if let Some(member) = PRIVATE_MEMBERS.iter().find(|m| jwk.contains_key(**m)) {
+        return Err(DpopError(format!(
+            "the DPoP jwk carries private key material ({member:?}); send only the public key"
+        )));
+    }
+    let mut jwk = jwk;
+    // The key's own `alg` member is optional and may use names the JWT library does not parse
+    // (`Ed25519`); the header's `alg` is what counts.
+    jwk.remove("alg");
+    let jwk: Jwk = serde_json::from_value(serde_json::Value::Object(jwk))
+        .map_err(|_| bad("the DPoP jwk is not a usable public key"))?;
+    let fits = match (&jwk.algorithm, alg) {
+        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => {
+            p.curve == jsonwebtoken::jwk::EllipticCurve::Ed25519
+        }
+        (AlgorithmParameters::EllipticCurve(p), Algorithm::ES256) => {
+            p.curve == jsonwebtoken::jwk::EllipticCurve::P256
+        }
+        _ => false,
+    };
+    if !fits {
+        return Err(bad(
+            "the DPoP jwk does not fit the alg: Ed25519 (OKP) for EdDSA, P-256 (EC) for ES256",
+        ));
+    }
     let jkt = thumbprint(&jwk)
         .ok_or_else(|| bad("the DPoP key must be an Ed25519 or P-256 public key"))?;
     let key =
         DecodingKey::from_jwk(&jwk).map_err(|_| bad("the DPoP jwk is not a usable public key"))?;
-    let mut validation = Validation::new(header.alg);
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<Claims>(proof, &key, &validation)
-        .map_err(|_| bad("the DPoP proof's signature or claims are invalid"))?
-        .claims;
-    if !claims.htm.eq_ignore_ascii_case(method) {
+    let message = &proof[..header_b64.len() + 1 + payload_b64.len()];
+    let signed =
+        jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, alg).unwrap_or(false);
+    if !signed {
+        return Err(bad("the DPoP proof's signature is invalid"));
+    }
+    let claims: Claims = URL_SAFE_NO_PAD
+        .decode(payload_b64)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| {
+            bad("the DPoP proof's claims are invalid (htm, htu, iat and jti are required)")
+        })?;
+    if claims.htm != method {
         return Err(bad(
-            "the DPoP proof's htm does not match the request method",
+            "the DPoP proof's htm does not match the request method (compared case-sensitively)",
         ));
     }
     let strip = |u: &str| u.split(['?', '#']).next().unwrap_or("").to_owned();
@@ -158,6 +226,111 @@ impl ReplayCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    const URL: &str = "https://hub.example/token";
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// A proof signed with an Ed25519 key, with the given `alg` name, extra jwk members and `htm`.
+    fn proof(key: &SigningKey, alg: &str, extra_jwk: serde_json::Value, htm: &str) -> String {
+        let mut jwk = serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "x": b64(&key.verifying_key().to_bytes())
+        });
+        if let (Some(jwk), Some(extra)) = (jwk.as_object_mut(), extra_jwk.as_object()) {
+            jwk.extend(extra.clone());
+        }
+        let header = serde_json::json!({ "typ": "dpop+jwt", "alg": alg, "jwk": jwk });
+        let claims = serde_json::json!({ "htm": htm, "htu": URL, "iat": 1000, "jti": "j1" });
+        let signing_input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature = key.sign(signing_input.as_bytes());
+        format!("{signing_input}.{}", b64(&signature.to_bytes()))
+    }
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[7; 32])
+    }
+
+    #[test]
+    fn ed25519_is_accepted_under_both_its_names() {
+        let none = serde_json::json!({});
+        let eddsa = verify(
+            &proof(&key(), "EdDSA", none.clone(), "POST"),
+            "POST",
+            URL,
+            1000,
+            None,
+        );
+        let ed25519 = verify(
+            &proof(&key(), "Ed25519", none, "POST"),
+            "POST",
+            URL,
+            1000,
+            None,
+        );
+        assert_eq!(eddsa.unwrap().jkt, ed25519.unwrap().jkt);
+    }
+
+    #[test]
+    fn other_algorithms_get_a_clear_unsupported_alg_error() {
+        for alg in ["none", "HS256", "RS256", "ES384", "ed25519"] {
+            let e = verify(
+                &proof(&key(), alg, serde_json::json!({}), "POST"),
+                "POST",
+                URL,
+                1000,
+                None,
+            )
+            .unwrap_err();
+            assert!(e.0.contains("unsupported DPoP alg"), "{alg}: {e}");
+        }
+        let e = verify(
+            &proof(&key(), "ES256", serde_json::json!({}), "POST"),
+            "POST",
+            URL,
+            1000,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.0.contains("does not fit the alg"), "{e}");
+    }
+
+    #[test]
+    fn htm_is_compared_case_sensitively() {
+        let p = proof(&key(), "EdDSA", serde_json::json!({}), "post");
+        let e = verify(&p, "POST", URL, 1000, None).unwrap_err();
+        assert!(e.0.contains("htm"), "{e}");
+    }
+
+    #[test]
+    fn a_jwk_with_private_parts_is_refused() {
+        let d = serde_json::json!({ "d": b64(&key().to_bytes()) });
+        let e = verify(&proof(&key(), "EdDSA", d, "POST"), "POST", URL, 1000, None).unwrap_err();
+        assert!(e.0.contains("private key material"), "{e}");
+    }
+
+    #[test]
+    fn a_tampered_proof_is_refused() {
+        let p = proof(&key(), "EdDSA", serde_json::json!({}), "POST");
+        let other = proof(
+            &SigningKey::from_bytes(&[8; 32]),
+            "EdDSA",
+            serde_json::json!({}),
+            "POST",
+        );
+        let forged = format!(
+            "{}.{}",
+            &p[..p.rfind('.').unwrap()],
+            &other[other.rfind('.').unwrap() + 1..]
+        );
+        assert!(verify(&forged, "POST", URL, 1000, None).is_err());
+    }
 
     #[test]
     fn ids_are_refused_while_retained_and_forgotten_after() {

@@ -387,6 +387,45 @@ async fn codes_are_single_use_bound_to_client_redirect_and_verifier() {
         ],
     )
     .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "the request named a redirect_uri, so the token request must repeat it: {body}"
+    );
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("redirect_uri is required")
+    );
+
+    // A request without redirect_uri (one is registered) is redeemed without one.
+    let implicit = Request::new(&stack).set("redirect_uri", None);
+    let code = code_for(&stack, &mut browser, &implicit).await;
+    let (status, body) = token(
+        &stack,
+        &stack.platform,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", &implicit.verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let code = code_for(&stack, &mut browser, &request).await;
+    let (status, body) = token(
+        &stack,
+        &stack.platform,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &request.verifier),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let refresh = body["refresh_token"].as_str().unwrap().to_owned();
     let (status, body) = token(
@@ -395,6 +434,7 @@ async fn codes_are_single_use_bound_to_client_redirect_and_verifier() {
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &request.verifier),
         ],
     )
@@ -420,6 +460,7 @@ async fn codes_are_single_use_bound_to_client_redirect_and_verifier() {
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &request.verifier),
         ],
     )
@@ -489,6 +530,24 @@ async fn the_token_endpoint_refuses_what_oauth_2_1_removed_and_bad_clients() {
         .await
         .unwrap();
     assert_eq!(res.status(), 401, "secrets in the body are refused");
+    // Basic credentials are percent-decoded only, never parsed as a form (RFC 6749 §2.3.1).
+    let secret = stack.platform.secret.as_deref().unwrap();
+    for (password, expected) in [
+        (format!("{secret}&junk"), 401),
+        (format!("{secret}&x={secret}"), 401),
+        (format!("{secret}%zz"), 401),
+        (secret.replace('-', "%2D"), 200),
+    ] {
+        let res = stack
+            .http
+            .post(format!("{}/token", stack.issuer))
+            .basic_auth("acme", Some(&password))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected, "Basic password {password:?}");
+    }
     let (status, body) = token(
         &stack,
         &stack.app,
@@ -579,6 +638,7 @@ async fn tokens_that_are_expired_tampered_or_unsigned_are_refused_at_userinfo() 
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &request.verifier),
         ],
     )
@@ -639,6 +699,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &request.verifier),
         ],
     )

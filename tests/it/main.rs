@@ -3,7 +3,9 @@
 mod browser;
 mod connector_flow;
 mod harness;
+mod hub_dpop;
 mod hub_oauth;
+mod hub_revoke;
 mod oidc;
 mod pod_access;
 mod pod_crash;

@@ -54,6 +54,7 @@ pub async fn grant(
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
         ("code_verifier", verifier.as_str()),
     ];
     match &client.secret {
@@ -614,6 +615,7 @@ async fn dpop_bound_tokens_need_a_fresh_proof_by_their_key_for_each_request() {
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", &answer["code"]),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", &verifier),
             ("client_id", "my-pod-app"),
         ])

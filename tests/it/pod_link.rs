@@ -158,6 +158,7 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", &answer["code"]),
+            ("redirect_uri", REDIRECT),
             ("code_verifier", verifier),
             ("client_id", "pod-browser"),
         ])

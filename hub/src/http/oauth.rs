@@ -113,6 +113,36 @@ pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
     Ok(res.finish())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::basic_credentials;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    fn basic(raw: &str) -> Option<(String, String)> {
+        basic_credentials(&STANDARD.encode(raw))
+    }
+
+    #[test]
+    fn basic_credentials_are_percent_decoded_and_never_parsed_as_a_form() {
+        assert_eq!(basic("acme:s3cret"), Some(("acme".into(), "s3cret".into())));
+        assert_eq!(
+            basic("acme:a%2Bb+c%3Ad%26e"),
+            Some(("acme".into(), "a+b c:d&e".into()))
+        );
+        // A form parser would read `secret&junk` as `secret` and drop the rest.
+        assert_eq!(
+            basic("acme:secret&junk=1"),
+            Some(("acme".into(), "secret&junk=1".into()))
+        );
+        assert_eq!(basic("acme:bad%zz"), None);
+        assert_eq!(basic("acme:bad%f"), None);
+        assert_eq!(basic("acme:%ff"), None, "not UTF-8");
+        assert_eq!(basic("no-colon"), None);
+        assert_eq!(basic_credentials("!!not base64!!"), None);
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RequestQuery {
     request: String,
@@ -333,18 +363,11 @@ pub fn authenticate_client(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
     {
-        let decoded = STANDARD.decode(basic.trim()).map_err(|_| unknown())?;
-        let decoded = String::from_utf8(decoded).map_err(|_| unknown())?;
-        let (id, secret) = decoded.split_once(':').ok_or_else(unknown)?;
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-        };
-        let (id, secret) = (
-            decode(id).unwrap_or_default(),
-            decode(secret).unwrap_or_default(),
-        );
+        let (id, secret) = basic_credentials(basic).ok_or_else(|| {
+            OAuthError::invalid_client(
+                "the Basic credentials must be base64 of client_id:client_secret, each percent-encoded (RFC 6749 §2.3.1)",
+            )
+        })?;
         if form.get("client_id").is_some_and(|f| *f != id) {
             return Err(OAuthError::invalid_request(
                 "client_id in the body differs from the authenticated client",
@@ -383,6 +406,28 @@ pub fn authenticate_client(
         ));
     }
     Ok(client)
+}
+
+/// Decodes HTTP Basic client credentials (RFC 6749 §2.3.1): base64 of `id:secret`, where each
+/// part is `application/x-www-form-urlencoded`-encoded on its own — so `+` is a space and `%XX` a
+/// byte, and nothing else is special (no `&` or `=` splitting: the parts are not forms).
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let decoded = String::from_utf8(STANDARD.decode(header.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |part: &str| -> Option<String> {
+        let bytes = part.as_bytes();
+        let well_formed = bytes.iter().enumerate().all(|(i, b)| {
+            *b != b'%'
+                || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        });
+        let plus_as_space = part.replace('+', " ");
+        let text = percent_encoding::percent_decode_str(&plus_as_space)
+            .decode_utf8()
+            .ok()?;
+        well_formed.then(|| text.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
 }
 
 /// The form of a back-channel request (token, revoke, introspect) and the client that sent it.
@@ -475,9 +520,18 @@ pub async fn revoke(
     let grant_id = match REFRESH.get(&hub.store, &hub.secret.hash(token))? {
         Some(r) if r.client_id == client.id.as_str() => Some(r.grant_id),
         Some(_) => None,
-        None => verify_access(&hub, token)
-            .filter(|c| c.client_id == client.id.as_str())
-            .and_then(|c| c.grant_id),
+        None => match verify_access(&hub, token).filter(|c| c.client_id == client.id.as_str()) {
+            Some(AccessClaims {
+                grant_id: None,
+                jti,
+                exp,
+                ..
+            }) => {
+                revoke_token(&hub, &jti, exp).await?;
+                None
+            }
+            claims => claims.and_then(|c| c.grant_id),
+        },
     };
     if let Some(id) = grant_id {
         revoke_grant(&hub, &id, "grant_revoked_by_client").await?;
@@ -493,6 +547,19 @@ pub async fn revoke_grant(hub: &Hub, grant_id: &str, event: &str) -> Result<(), 
     let entry = hub
         .store
         .write(move |tx| grant::revoke_in_tx(tx, &id, now, &event))
+        .await?;
+    if let Some(entry) = entry {
+        let _ = hub.revocations.send(entry);
+    }
+    Ok(())
+}
+
+/// Revokes a grant-less (`client_credentials`) access token by `jti` and wakes the feed.
+async fn revoke_token(hub: &Hub, jti: &str, exp: u64) -> Result<(), HubError> {
+    let (jti, now) = (jti.to_owned(), hub.now());
+    let entry = hub
+        .store
+        .write(move |tx| grant::revoke_token_in_tx(tx, &jti, exp, now))
         .await?;
     if let Some(entry) = entry {
         let _ = hub.revocations.send(entry);
@@ -519,6 +586,12 @@ pub async fn introspect(
     let Some(claims) = verify_access(&hub, token) else {
         return Ok(no_store(inactive));
     };
+    if grant::REVOKED_TOKENS
+        .get(&hub.store, &claims.jti)?
+        .is_some()
+    {
+        return Ok(no_store(inactive));
+    }
     if let Some(gid) = &claims.grant_id {
         let grant = GRANTS.get(&hub.store, gid)?;
         if !grant.is_some_and(|g| g.active(hub.now())) {
@@ -536,24 +609,78 @@ pub async fn introspect(
     Ok(no_store(body))
 }
 
-/// `GET|POST /userinfo`.
-pub async fn userinfo(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
-    let token = req
+/// The access token sent to userinfo and its DPoP proof, if the `DPoP` scheme was used.
+fn presented_token(req: &HttpRequest) -> Result<(&str, Option<&str>), OAuthError> {
+    let auth = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            OAuthError::invalid_token("send the access token as 'Authorization: Bearer <token>'")
-        })?;
-    let claims = verify_access(&hub, token)
-        .ok_or_else(|| OAuthError::invalid_token("the access token is invalid or expired"))?;
-    if claims.cnf.is_some() {
-        return Err(OAuthError::invalid_token(
-            "DPoP-bound tokens are not accepted at userinfo yet",
-        )
-        .into());
+        .unwrap_or("");
+    if let Some(token) = auth.strip_prefix("Bearer ") {
+        return Ok((token, None));
     }
+    if let Some(token) = auth.strip_prefix("DPoP ") {
+        let proof = req.headers().get("DPoP").and_then(|v| v.to_str().ok());
+        let proof = proof.ok_or_else(|| {
+            OAuthError::invalid_token("the DPoP scheme needs a DPoP proof header (RFC 9449 §7)")
+        })?;
+        return Ok((token, Some(proof)));
+    }
+    Err(OAuthError::invalid_token(
+        "send the access token as 'Authorization: Bearer <token>', or 'Authorization: DPoP <token>' with a DPoP proof",
+    ))
+}
+
+/// A DPoP-bound token needs the DPoP scheme and a fresh, unused proof by its key for this request
+/// (`htm`, `htu`, `ath`); an unbound token needs `Bearer`.
+fn check_binding(
+    hub: &Hub,
+    req: &HttpRequest,
+    (token, proof): (&str, Option<&str>),
+    claims: &AccessClaims,
+) -> Result<(), OAuthError> {
+    let bound = claims
+        .cnf
+        .as_ref()
+        .and_then(|c| c.get("jkt"))
+        .and_then(|j| j.as_str());
+    let (jkt, proof) = match (bound, proof) {
+        (None, None) => return Ok(()),
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_token(
+                "this token is not DPoP-bound; send it with the Bearer scheme",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_token(
+                "this token is DPoP-bound: send 'Authorization: DPoP <token>' with a DPoP proof",
+            ));
+        }
+        (Some(jkt), Some(proof)) => (jkt, proof),
+    };
+    let now = hub.now();
+    let url = hub.url(routes::HUB_USERINFO);
+    let proof = op_protocol::dpop::verify(proof, req.method().as_str(), &url, now, Some(token))
+        .map_err(|e| OAuthError::invalid_token(e.0))?;
+    if proof.jkt != jkt {
+        return Err(OAuthError::invalid_token(
+            "the DPoP proof is signed by another key than the token is bound to",
+        ));
+    }
+    if !hub.replay.first_use(&format!("dpop:{}", proof.jti), now) {
+        return Err(OAuthError::invalid_token(
+            "the DPoP proof was already used (jti replay)",
+        ));
+    }
+    Ok(())
+}
+
+/// `GET|POST /userinfo`: Bearer tokens, and DPoP-bound tokens with their proof.
+pub async fn userinfo(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
+    let presented = presented_token(&req)?;
+    let claims = verify_access(&hub, presented.0)
+        .ok_or_else(|| OAuthError::invalid_token("the access token is invalid or expired"))?;
+    check_binding(&hub, &req, presented, &claims)?;
     let scopes = ScopeSet::parse(&claims.scope).unwrap_or_default();
     if !scopes.contains(Scope::OpenId) {
         return Err(OAuthError::insufficient_scope("userinfo needs the openid scope").into());

@@ -311,6 +311,14 @@ impl Verifier {
                 "the grant behind this token has been revoked".into(),
             ));
         }
+        // A token without a grant (client credentials) is revoked on its own: the hub's feed
+        // names it as `jti:{jti}`.
+        if self
+            .revocations
+            .is_revoked(&issuer.issuer, &format!("jti:{}", claims.jti))
+        {
+            return Err(TokenError::Invalid("this token has been revoked".into()));
+        }
         // A hub's own service token (admin calls, linking) belongs to no grant: nothing to revoke.
         if claims.grant_id.is_none() && claims.sub == claims.iss {
             return Ok(());
