@@ -6,6 +6,7 @@ mod harness;
 mod hub_oauth;
 mod oidc;
 mod pod_access;
+mod pod_bounds;
 mod pod_crash;
 mod pod_hub;
 mod pod_limits;

@@ -37,6 +37,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Admin API bearer token.
     pub admin_token: Option<String>,
+    /// The bounded pool that parses and serialises RDF off the async workers.
+    pub work: crate::pod::work::Work,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             clock,
             limits: config.limits,
             admin_token: config.admin_token.clone(),
+            work: crate::pod::work::Work::new(config.limits.cpu_jobs),
         })
     }
 

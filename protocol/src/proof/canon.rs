@@ -50,8 +50,12 @@ impl CanonicalNQuads {
 pub fn to_rdf(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError> {
     let text = document.to_string();
     // serde_json stops at 128 levels, but sophia's expansion recurses further per level.
-    crate::bounded::check_depth(&text, crate::bounded::Syntax::Json, crate::bounded::MAX_DEPTH)
-        .map_err(|e| ProofError::InvalidDocument(e.to_string()))?;
+    crate::bounded::check_depth(
+        &text,
+        crate::bounded::Syntax::Json,
+        crate::bounded::MAX_DEPTH,
+    )
+    .map_err(|e| ProofError::InvalidDocument(e.to_string()))?;
     let options = JsonLdOptions::new()
         .with_no_base()
         .with_expansion_policy(Policy::Strictest)
