@@ -9,6 +9,7 @@ mod pod_access;
 mod pod_bounds;
 mod pod_crash;
 mod pod_hub;
+mod pod_isolation;
 mod pod_limits;
 mod pod_link;
 mod pod_resources;

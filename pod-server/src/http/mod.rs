@@ -102,11 +102,13 @@ impl AppState {
         )
     }
 
-    /// Creates a pod with its profile naming this server's trusted issuers.
+    /// Creates a pod with its profile naming this server's trusted issuers; `provisioned_by` is
+    /// the hub asking, if a hub is.
     pub async fn create_pod(
         &self,
         name: PodName,
         owner: Option<String>,
+        provisioned_by: Option<String>,
     ) -> Result<PodRecord, HttpError> {
         if let Some(owner) = &owner {
             Url::parse(owner)
@@ -124,6 +126,7 @@ impl AppState {
             owner,
             issuers,
             quota: self.limits.quota(),
+            provisioned_by,
         };
         Ok(ops::create_pod(&self.store, new, self.clock.now_millis()).await?)
     }

@@ -259,6 +259,7 @@ impl Target<'_> {
                     policy::public_modes(&self.path).wac_list()
                 ),
             ));
+        headers::inert(&meta.media_type, res);
         if meta.kind == Kind::Container {
             res.insert_header(("Accept-Post", format!("{}, */*", RdfFormat::accept_list())));
         } else {

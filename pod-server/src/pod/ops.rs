@@ -112,6 +112,8 @@ pub struct NewPod {
     pub quota: Quota,
     /// The WebID profile document (Turtle, IRIs relative to the profile's URL).
     pub profile_turtle: String,
+    /// The hub creating it, when a hub (not the operator) asked.
+    pub provisioned_by: Option<String>,
 }
 
 /// Reads a pod record, in service or not.
@@ -187,6 +189,7 @@ pub async fn create_pod(store: &Store, new: NewPod, now: u64) -> Result<PodRecor
                 bytes_used: 0,
                 resources_used: 1,
                 linked_by: None,
+                provisioned_by: new.provisioned_by,
             };
             let root = Resource::container(now);
             tx.put(
@@ -358,6 +361,20 @@ pub(crate) fn put_in_tx(
     conditions: &Conditions,
     now: u64,
 ) -> Result<Written, PodError> {
+    if path.key() == op_protocol::routes::POD_PROFILE_CARD
+        && !matches!(
+            content,
+            Content::Document {
+                kind: Kind::Rdf,
+                ..
+            }
+        )
+    {
+        return Err(PodError::UnsupportedMediaType(
+            "the WebID profile document must stay RDF: send text/turtle or application/ld+json"
+                .into(),
+        ));
+    }
     let mut rec = load_record(tx, pod)?;
     let current = load_resource(tx, pod, path)?;
     conditions.check(current.as_ref().map(|r| &r.meta))?;
