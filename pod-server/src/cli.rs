@@ -237,7 +237,7 @@ async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
         PodOp::Create(name, owner) => {
             let name = PodName::parse(&name).map_err(|e| e.to_string())?;
             let record = state
-                .create_pod(name.clone(), owner)
+                .create_pod(name.clone(), owner, None)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(

@@ -18,6 +18,19 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most triples in one RDF resource (413 beyond).
     pub max_triples: usize,
+    /// Most bytes of term text one request's RDF may spell out once prefixes are expanded,
+    /// counted while parsing (413 beyond).
+    pub max_expanded_bytes: usize,
+    /// Most patterns in an N3 Patch's `solid:where` (400 beyond).
+    pub max_patch_patterns: usize,
+    /// Most matching steps one N3 Patch may take to solve its `solid:where` (400 beyond).
+    pub max_patch_steps: u64,
+    /// How many requests may parse or serialise RDF at once; the rest wait.
+    pub cpu_jobs: usize,
+    /// How many events each pod's access log keeps; older ones are dropped.
+    pub access_log_events: u64,
+    /// Longest path, agent or client id kept in an access log entry, in bytes; longer ones are cut.
+    pub access_log_field_bytes: usize,
     /// Default per-pod quota in bytes of bodies (507 beyond).
     pub quota_bytes: u64,
     /// Default per-pod quota in number of resources (507 beyond).
@@ -29,6 +42,12 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 10 * 1024 * 1024,
             max_triples: 100_000,
+            max_expanded_bytes: 64 * 1024 * 1024,
+            max_patch_patterns: 16,
+            max_patch_steps: 1_000_000,
+            cpu_jobs: 4,
+            access_log_events: 10_000,
+            access_log_field_bytes: 256,
             quota_bytes: 1024 * 1024 * 1024,
             quota_resources: 1_000_000,
         }
@@ -36,6 +55,14 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// What one request's RDF may build.
+    pub fn rdf_budget(&self) -> crate::pod::rdf::Budget {
+        crate::pod::rdf::Budget {
+            max_triples: self.max_triples,
+            max_bytes: self.max_expanded_bytes,
+        }
+    }
+
     /// The quota a new pod gets.
     pub fn quota(&self) -> Quota {
         Quota {

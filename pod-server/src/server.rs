@@ -124,7 +124,7 @@ pub async fn start_on(
         && ops::pod_record(&store, pod).map_err(pods_err)?.is_none()
     {
         state
-            .create_pod(pod.clone(), None)
+            .create_pod(pod.clone(), None, None)
             .await
             .map_err(|e| StartError::Pods(e.to_string()))?;
         tracing::info!(%pod, "created the single pod");

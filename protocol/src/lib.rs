@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod authorization;
+pub mod bounded;
 pub mod clock;
 pub mod contexts;
 pub mod datetime;

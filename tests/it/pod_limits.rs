@@ -12,6 +12,7 @@ async fn small_pod() -> PodServer {
             max_triples: 10,
             quota_bytes: 8_000,
             quota_resources: 12,
+            ..Limits::default()
         },
         ..PodOptions::default()
     })
@@ -39,7 +40,7 @@ async fn oversized_bodies_get_413_and_are_not_stored() {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
-    assert!(res.text().await.unwrap().contains("11 triples"));
+    assert!(res.text().await.unwrap().contains("more than 10 triples"));
     for path in ["/big", "/many"] {
         assert_eq!(
             pod.owner(Method::GET, path).send().await.unwrap().status(),

@@ -209,6 +209,16 @@ async fn conditional_requests_guard_writes_and_reads() {
         .await
         .unwrap();
     assert_eq!(stale.status(), 412);
+    // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
+    let weak = pod
+        .owner(Method::PUT, "/doc")
+        .header("Content-Type", "text/turtle")
+        .header("If-Match", format!("W/{etag}"))
+        .body("<#a> <#b> <#d> .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 412);
     let fresh = pod
         .owner(Method::PUT, "/doc")
         .header("Content-Type", "text/turtle")
@@ -227,6 +237,13 @@ async fn conditional_requests_guard_writes_and_reads() {
         .await
         .unwrap();
     assert_eq!(cached.status(), 304);
+    let weakly_cached = pod
+        .owner(Method::GET, "/doc")
+        .header("If-None-Match", format!("W/{new_etag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weakly_cached.status(), 304, "If-None-Match compares weakly");
     pod.stop().await;
 }
 

@@ -10,6 +10,7 @@ use crate::auth::token::Presented;
 
 use super::AppState;
 use super::error::HttpError;
+use crate::pod::model::PodRecord;
 use crate::pod::ops;
 
 /// Body of `POST /.admin/pods`.
@@ -77,13 +78,27 @@ async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpEr
     Err(HttpError::Forbidden("wrong admin token".into()))
 }
 
+impl Caller {
+    /// Refuses a hub acting on a pod it did not provision; the operator may act on any pod.
+    fn may_manage(&self, record: &PodRecord) -> Result<(), HttpError> {
+        match self {
+            Caller::Operator => Ok(()),
+            Caller::Hub(iss) if record.provisioned_by.as_deref() == Some(iss.as_str()) => Ok(()),
+            Caller::Hub(iss) => Err(HttpError::Forbidden(format!(
+                "pod {:?} was not provisioned by {iss}; a hub manages only the pods it created",
+                record.name
+            ))),
+        }
+    }
+}
+
 /// `POST /.admin/pods`: creates a pod; 201 with its URLs.
 pub async fn create_pod(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
+    let caller = authorize(&req, &state).await?;
     let body: CreatePod = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("expected JSON {{\"name\": \"...\"}}: {e}")))?;
     let name = PodName::parse(&body.name)?;
@@ -92,7 +107,11 @@ pub async fn create_pod(
             "this server runs in single-pod mode and cannot host more pods".into(),
         ));
     }
-    let record = state.create_pod(name, body.owner).await?;
+    let provisioned_by = match caller {
+        Caller::Operator => None,
+        Caller::Hub(iss) => Some(iss),
+    };
+    let record = state.create_pod(name, body.owner, provisioned_by).await?;
     let name = PodName::parse(&record.name)?;
     let root = state.pod_root(&name);
     let webid = state.owner_webid(&name, &record);
@@ -107,9 +126,10 @@ pub async fn get_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
+    let caller = authorize(&req, &state).await?;
     let name = PodName::parse(&name)?;
     let record = ops::active_pod(&state.store, &name)?;
+    caller.may_manage(&record)?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -119,9 +139,9 @@ pub async fn delete_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    authorize(&req, &state).await?;
+    let caller = authorize(&req, &state).await?;
     let name = PodName::parse(&name)?;
-    ops::active_pod(&state.store, &name)?;
+    caller.may_manage(&ops::active_pod(&state.store, &name)?)?;
     ops::delete_pod(&state.store, &name).await?;
     Ok(HttpResponse::NoContent().finish())
 }

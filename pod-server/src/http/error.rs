@@ -64,12 +64,15 @@ impl ResponseError for HttpError {
                 PodError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 PodError::Rdf(RdfError::NamedGraphsLost(_)) => StatusCode::NOT_ACCEPTABLE,
                 PodError::Rdf(RdfError::Serialize(..)) => StatusCode::INTERNAL_SERVER_ERROR,
+                PodError::Rdf(RdfError::TooLarge(_)) => StatusCode::PAYLOAD_TOO_LARGE,
                 PodError::Rdf(_) => StatusCode::BAD_REQUEST,
-                PodError::Patch(PatchError::Invalid(_)) => StatusCode::BAD_REQUEST,
+                PodError::Patch(PatchError::Invalid(_) | PatchError::TooComplex(_)) => {
+                    StatusCode::BAD_REQUEST
+                }
                 PodError::Patch(_) => StatusCode::CONFLICT,
                 PodError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 PodError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-                PodError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                PodError::Storage(_) | PodError::Worker(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             HttpError::Path(_) | HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::InvalidToken(TokenError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,

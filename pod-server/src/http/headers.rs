@@ -18,7 +18,7 @@ pub const ALLOW_CONTAINER: &str = "OPTIONS, HEAD, GET, POST, PUT, DELETE";
 pub const ALLOW_ROOT: &str = "OPTIONS, HEAD, GET, POST, PUT";
 
 /// Headers a browser app may read (CORS).
-const EXPOSE: &str = "Accept-Patch, Accept-Post, Accept-Put, Allow, Content-Type, ETag, Last-Modified, Link, Location, Vary, WAC-Allow, WWW-Authenticate";
+const EXPOSE: &str = "Accept-Patch, Accept-Post, Accept-Put, Allow, Content-Disposition, Content-Type, ETag, Last-Modified, Link, Location, Vary, WAC-Allow, WWW-Authenticate";
 
 /// Picks the best of `candidates` (media types, in server preference order) for an `Accept`
 /// header; `None` when nothing is acceptable. A missing or empty header accepts the first.
@@ -80,18 +80,31 @@ pub fn rdf_candidates(stored: &str) -> Vec<&str> {
     out
 }
 
-fn etag_list(value: &str) -> EtagList {
+/// How entity tags compare (RFC 9110 §8.8.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Comparison {
+    /// `If-Match`: a weak tag matches nothing, since our tags are strong.
+    Strong,
+    /// `If-None-Match`: `W/"x"` matches `"x"`.
+    Weak,
+}
+
+fn etag_list(value: &str, comparison: Comparison) -> EtagList {
     if value.trim() == "*" {
         return EtagList::Any;
     }
     EtagList::Tags(
         value
             .split(',')
-            .map(|t| {
+            .filter_map(|t| {
                 let t = t.trim();
-                let t = t.strip_prefix("W/").unwrap_or(t);
-                t.trim_matches('"').to_owned()
+                match (t.strip_prefix("W/"), comparison) {
+                    (Some(_), Comparison::Strong) => None,
+                    (Some(weak), Comparison::Weak) => Some(weak),
+                    (None, _) => Some(t),
+                }
             })
+            .map(|t| t.trim_matches('"').to_owned())
             .filter(|t| !t.is_empty())
             .collect(),
     )
@@ -99,15 +112,15 @@ fn etag_list(value: &str) -> EtagList {
 
 /// `If-Match` and `If-None-Match`.
 pub fn conditions(req: &HttpRequest) -> Conditions {
-    let get = |name: header::HeaderName| {
+    let get = |name: header::HeaderName, comparison| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(etag_list)
+            .map(|v| etag_list(v, comparison))
     };
     Conditions {
-        if_match: get(header::IF_MATCH),
-        if_none_match: get(header::IF_NONE_MATCH),
+        if_match: get(header::IF_MATCH, Comparison::Strong),
+        if_none_match: get(header::IF_NONE_MATCH, Comparison::Weak),
         ..Conditions::default()
     }
 }
@@ -200,6 +213,37 @@ pub fn link_types(meta: &Meta, is_root: bool) -> String {
         .join(", ")
 }
 
+/// Media types a browser would run script in, or render as a page, if opened directly.
+const ACTIVE_TYPES: &[&str] = &[
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/ecmascript",
+    "text/ecmascript",
+    "application/wasm",
+    "text/xsl",
+    "application/pdf",
+];
+
+/// Makes a stored body inert in the pod's origin: whatever an owner or platform uploaded, a
+/// browser neither sniffs it into something else nor runs script from it with the pod's
+/// origin, and active types download instead of rendering.
+pub fn inert(media_type: &str, res: &mut actix_web::HttpResponseBuilder) {
+    res.insert_header((
+        header::CONTENT_SECURITY_POLICY,
+        "sandbox; default-src 'none'",
+    ))
+    .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    let essence = op_protocol::media::essence(media_type);
+    if ACTIVE_TYPES.contains(&essence.as_str()) || essence.ends_with("+xml") {
+        res.insert_header((header::CONTENT_DISPOSITION, "attachment"));
+    }
+}
+
 /// Adds CORS headers when the request comes from a browser origin.
 pub fn cors(req: &HttpRequest, res: &mut actix_web::HttpResponseBuilder) {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
@@ -244,10 +288,22 @@ mod tests {
 
     #[test]
     fn etag_lists_parse_quotes_weak_tags_and_stars() {
-        assert_eq!(etag_list("*"), EtagList::Any);
+        assert_eq!(etag_list("*", Comparison::Weak), EtagList::Any);
         assert_eq!(
-            etag_list("\"a\", W/\"b\""),
+            etag_list("\"a\", W/\"b\"", Comparison::Weak),
             EtagList::Tags(vec!["a".into(), "b".into()])
+        );
+    }
+
+    #[test]
+    fn if_match_compares_strongly_so_weak_tags_never_match() {
+        assert_eq!(
+            etag_list("W/\"a\", \"b\"", Comparison::Strong),
+            EtagList::Tags(vec!["b".into()])
+        );
+        assert_eq!(
+            etag_list("W/\"a\"", Comparison::Strong),
+            EtagList::Tags(vec![])
         );
     }
 }

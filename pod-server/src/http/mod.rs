@@ -37,6 +37,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Admin API bearer token.
     pub admin_token: Option<String>,
+    /// The bounded pool that parses and serialises RDF off the async workers.
+    pub work: crate::pod::work::Work,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             clock,
             limits: config.limits,
             admin_token: config.admin_token.clone(),
+            work: crate::pod::work::Work::new(config.limits.cpu_jobs),
         })
     }
 
@@ -99,11 +102,13 @@ impl AppState {
         )
     }
 
-    /// Creates a pod with its profile naming this server's trusted issuers.
+    /// Creates a pod with its profile naming this server's trusted issuers; `provisioned_by` is
+    /// the hub asking, if a hub is.
     pub async fn create_pod(
         &self,
         name: PodName,
         owner: Option<String>,
+        provisioned_by: Option<String>,
     ) -> Result<PodRecord, HttpError> {
         if let Some(owner) = &owner {
             Url::parse(owner)
@@ -121,6 +126,7 @@ impl AppState {
             owner,
             issuers,
             quota: self.limits.quota(),
+            provisioned_by,
         };
         Ok(ops::create_pod(&self.store, new, self.clock.now_millis()).await?)
     }

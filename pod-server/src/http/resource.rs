@@ -259,6 +259,7 @@ impl Target<'_> {
                     policy::public_modes(&self.path).wac_list()
                 ),
             ));
+        headers::inert(&meta.media_type, res);
         if meta.kind == Kind::Container {
             res.insert_header(("Accept-Post", format!("{}, */*", RdfFormat::accept_list())));
         } else {
@@ -343,10 +344,20 @@ impl Target<'_> {
         let from = RdfFormat::from_media_type(&resource.meta.media_type)
             .ok_or_else(|| PodError::NotAcceptable("the stored media type is not RDF".into()))?;
         let to = RdfFormat::from_media_type(target).expect("candidates are RDF formats");
-        let quads = rdf::parse(from, &resource.body, &self.url())
-            .await
-            .map_err(PodError::Rdf)?;
-        Ok(rdf::serialize(&quads, to).map_err(PodError::Rdf)?)
+        let (body, url, budget) = (
+            resource.body.clone(),
+            self.url(),
+            self.state.limits.rdf_budget(),
+        );
+        let converted = self
+            .state
+            .work
+            .run(move || {
+                let quads = rdf::parse(from, &body, &url, budget)?;
+                rdf::serialize(&quads, to)
+            })
+            .await?;
+        Ok(converted.map_err(PodError::Rdf)?)
     }
 
     async fn put(self, payload: web::Payload) -> Result<HttpResponse, HttpError> {
@@ -412,22 +423,24 @@ impl Target<'_> {
         let body = read_body(self.req, payload, self.state.limits.max_body_bytes).await?;
         let text = std::str::from_utf8(&body)
             .map_err(|_| HttpError::BadRequest("the patch is not UTF-8".into()))?;
-        let url = self.url();
-        let patch = N3Patch::parse(text, &url).map_err(PodError::Patch)?;
-        let conditions = headers::conditions(self.req);
         let limits = &self.state.limits;
+        let patch_limits = crate::pod::patch::PatchLimits {
+            max_patterns: limits.max_patch_patterns,
+            max_steps: limits.max_patch_steps,
+            budget: limits.rdf_budget(),
+        };
+        let job = ops::PatchJob {
+            patch: std::sync::Arc::new(
+                N3Patch::parse(text, &self.url(), patch_limits).map_err(PodError::Patch)?,
+            ),
+            base: self.url(),
+            budget: limits.rdf_budget(),
+        };
+        let conditions = headers::conditions(self.req);
         let now = self.state.clock.now_millis();
-        let written = ops::patch(
-            &self.state.store,
-            &self.pod,
-            &self.path,
-            &patch,
-            conditions,
-            &url,
-            limits.max_triples,
-            now,
-        )
-        .await?;
+        let target = (&self.pod, &self.path);
+        let work = &self.state.work;
+        let written = ops::patch(&self.state.store, target, &job, conditions, work, now).await?;
         Ok(self.written(written, None))
     }
 
@@ -452,17 +465,15 @@ impl Target<'_> {
                 body,
             });
         };
-        let quads = rdf::parse(format, &body, base)
-            .await
+        let budget = self.state.limits.rdf_budget();
+        let base = base.to_owned();
+        // The body goes to the pool and comes back once it parsed.
+        let body = self
+            .state
+            .work
+            .run(move || rdf::parse(format, &body, &base, budget).map(|_| body))
+            .await?
             .map_err(PodError::Rdf)?;
-        let max = self.state.limits.max_triples;
-        if quads.len() > max {
-            return Err(PodError::TooLarge(format!(
-                "the body holds {} triples; the limit per resource is {max}",
-                quads.len()
-            ))
-            .into());
-        }
         Ok(Content::Document {
             kind: Kind::Rdf,
             media_type: format.media_type().to_owned(),

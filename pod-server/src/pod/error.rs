@@ -62,6 +62,9 @@ pub enum PodError {
     /// Concurrent changes kept a read-modify-write from completing.
     #[error("the resource kept changing while this request was applied; retry")]
     Contended,
+    /// A blocking job failed (it panicked).
+    #[error("a background job failed: {0}")]
+    Worker(String),
     /// The storage engine failed.
     #[error(transparent)]
     Storage(#[from] StoreError),

@@ -8,3 +8,4 @@ pub mod ops;
 pub mod patch;
 pub mod profile;
 pub mod rdf;
+pub mod work;

@@ -142,6 +142,10 @@ pub struct PodRecord {
     /// The hub that a worker linked this pod to with a one-time code, if any.
     #[serde(default)]
     pub linked_by: Option<String>,
+    /// The hub that created this pod through the admin API, if a hub did; only that hub may
+    /// inspect or delete it with its service token.
+    #[serde(default)]
+    pub provisioned_by: Option<String>,
 }
 
 /// Key of a pod record.

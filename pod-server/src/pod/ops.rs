@@ -1,5 +1,6 @@
 //! The operations that change a pod, each one atomic: resource and container listing change together.
 
+use op_protocol::media::RdfFormat;
 use op_protocol::path::{PodName, ResourcePath};
 
 use super::error::PodError;
@@ -111,6 +112,8 @@ pub struct NewPod {
     pub quota: Quota,
     /// The WebID profile document (Turtle, IRIs relative to the profile's URL).
     pub profile_turtle: String,
+    /// The hub creating it, when a hub (not the operator) asked.
+    pub provisioned_by: Option<String>,
 }
 
 /// Reads a pod record, in service or not.
@@ -186,6 +189,7 @@ pub async fn create_pod(store: &Store, new: NewPod, now: u64) -> Result<PodRecor
                 bytes_used: 0,
                 resources_used: 1,
                 linked_by: None,
+                provisioned_by: new.provisioned_by,
             };
             let root = Resource::container(now);
             tx.put(
@@ -357,6 +361,20 @@ pub(crate) fn put_in_tx(
     conditions: &Conditions,
     now: u64,
 ) -> Result<Written, PodError> {
+    if path.key() == op_protocol::routes::POD_PROFILE_CARD
+        && !matches!(
+            content,
+            Content::Document {
+                kind: Kind::Rdf,
+                ..
+            }
+        )
+    {
+        return Err(PodError::UnsupportedMediaType(
+            "the WebID profile document must stay RDF: send text/turtle or application/ld+json"
+                .into(),
+        ));
+    }
     let mut rec = load_record(tx, pod)?;
     let current = load_resource(tx, pod, path)?;
     conditions.check(current.as_ref().map(|r| &r.meta))?;
@@ -569,20 +587,48 @@ fn sanitize_slug(slug: &str) -> String {
     }
 }
 
-/// Applies an N3 Patch: read, patch, write back with a check that nothing changed in between
-/// (retried a few times under contention). Creates the resource if it does not exist.
-#[allow(clippy::too_many_arguments)]
+/// What a patch needs besides the resource: the parsed patch, the resource's URL and budget.
+#[derive(Debug, Clone)]
+pub struct PatchJob {
+    /// The parsed patch.
+    pub patch: std::sync::Arc<super::patch::N3Patch>,
+    /// The patched resource's URL, to resolve relative IRIs in the stored document.
+    pub base: String,
+    /// What parsing the stored document may build.
+    pub budget: super::rdf::Budget,
+}
+
+impl PatchJob {
+    /// Parses the stored body (if any), applies the patch and serialises the result.
+    fn run(&self, format: RdfFormat, stored: Option<&[u8]>) -> Result<Vec<u8>, PodError> {
+        let quads = match stored {
+            None => Vec::new(),
+            Some(body) => super::rdf::parse(format, body, &self.base, self.budget)?,
+        };
+        let patched = self.patch.apply(quads)?;
+        let max = self.budget.max_triples;
+        if patched.len() > max {
+            return Err(PodError::TooLarge(format!(
+                "the patched resource would hold {} triples; the limit is {max}",
+                patched.len()
+            )));
+        }
+        Ok(super::rdf::serialize(&patched, format)?.into_bytes())
+    }
+}
+
+/// Applies an N3 Patch: read, patch (on the work pool), write back with a check that nothing
+/// changed in between (retried a few times under contention). Creates the resource if it does
+/// not exist.
 pub async fn patch(
     store: &Store,
-    pod: &PodName,
-    path: &ResourcePath,
-    patch: &super::patch::N3Patch,
+    target: (&PodName, &ResourcePath),
+    job: &PatchJob,
     conditions: Conditions,
-    base: &str,
-    max_triples: usize,
+    work: &super::work::Work,
     now: u64,
 ) -> Result<Written, PodError> {
-    use op_protocol::media::RdfFormat;
+    let (pod, path) = target;
     if path.is_container() {
         return Err(PodError::Conflict(
             "containers cannot be patched; their contents are managed by the server".into(),
@@ -590,33 +636,26 @@ pub async fn patch(
     }
     for _ in 0..5 {
         let current = resource(store, pod, path)?;
-        let (format, quads) = match &current {
-            None => (RdfFormat::Turtle, Vec::new()),
-            Some(r) => {
-                let format = (r.meta.kind == Kind::Rdf)
-                    .then(|| RdfFormat::from_media_type(&r.meta.media_type))
-                    .flatten()
-                    .ok_or_else(|| {
-                        PodError::UnsupportedMediaType(format!(
-                            "{path} is stored as {}, not RDF, so it cannot be patched",
-                            r.meta.media_type
-                        ))
-                    })?;
-                (format, super::rdf::parse(format, &r.body, base).await?)
-            }
+        let format = match &current {
+            None => RdfFormat::Turtle,
+            Some(r) => (r.meta.kind == Kind::Rdf)
+                .then(|| RdfFormat::from_media_type(&r.meta.media_type))
+                .flatten()
+                .ok_or_else(|| {
+                    PodError::UnsupportedMediaType(format!(
+                        "{path} is stored as {}, not RDF, so it cannot be patched",
+                        r.meta.media_type
+                    ))
+                })?,
         };
-        let patched = patch.apply(quads)?;
-        if patched.len() > max_triples {
-            return Err(PodError::TooLarge(format!(
-                "the patched resource would hold {} triples; the limit is {max_triples}",
-                patched.len()
-            )));
-        }
-        let body = super::rdf::serialize(&patched, format)?;
+        let (job, stored) = (job.clone(), current.as_ref().map(|r| r.body.clone()));
+        let body = work
+            .run(move || job.run(format, stored.as_deref()))
+            .await??;
         let content = Content::Document {
             kind: Kind::Rdf,
             media_type: format.media_type().into(),
-            body: body.into_bytes(),
+            body,
         };
         let checked = Conditions {
             expect: Some(current.map(|r| r.meta.etag)),

@@ -17,7 +17,10 @@ use sophia_iri::resolve::BaseIriRef;
 use sophia_turtle::parser::gtrig::GTriGParser;
 use thiserror::Error;
 
-use super::rdf::Quad;
+use op_protocol::bounded::{MAX_DEPTH, Syntax, check_depth};
+use sophia_api::source::StreamError;
+
+use super::rdf::{Budget, Quad, Sink};
 
 /// A patch was malformed (400) or could not be applied to the resource (409).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -31,17 +34,34 @@ pub enum PatchError {
     /// A triple of `solid:deletes` is not in the resource.
     #[error("the patch deletes a triple that the resource does not contain: {0}")]
     DeleteMismatch(String),
+    /// Solving `solid:where` would take more steps than a request may.
+    #[error(
+        "solving the patch's solid:where clause takes more than {0} matching steps; use fewer free variables or name the subjects"
+    )]
+    TooComplex(u64),
+}
+
+/// What one patch may ask of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatchLimits {
+    /// Most patterns in `solid:where`.
+    pub max_patterns: usize,
+    /// Most matching steps (a pattern tried against a triple) to solve `solid:where`.
+    pub max_steps: u64,
+    /// What the patch's own triples may spell out.
+    pub budget: Budget,
 }
 
 type Pattern = [SimpleTerm<'static>; 3];
 type Bindings = HashMap<String, SimpleTerm<'static>>;
 
 /// A parsed N3 Patch.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct N3Patch {
     conditions: Vec<Pattern>,
     deletes: Vec<Pattern>,
     inserts: Vec<Pattern>,
+    max_steps: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +83,9 @@ impl Role {
 
 impl N3Patch {
     /// Parses a patch document; relative IRIs resolve against `base` (the patched resource).
-    pub fn parse(text: &str, base: &str) -> Result<Self, PatchError> {
+    pub fn parse(text: &str, base: &str, limits: PatchLimits) -> Result<Self, PatchError> {
+        check_depth(text, Syntax::Turtle, MAX_DEPTH)
+            .map_err(|e| PatchError::Invalid(e.to_string()))?;
         let scan = scan(text)?;
         let prefixes = prefixes(&scan.outer);
         let expand = |name: &str| -> Option<String> {
@@ -103,13 +125,22 @@ impl N3Patch {
             trig.push_str(&format!("\n<{}> {{ {body} }}\n", role.graph()));
         }
         let base_iri = BaseIriRef::new(Box::<str>::from(base)).ok();
-        let quads: Vec<Quad> = GTriGParser::new()
+        let mut sink = Sink::new(limits.budget);
+        GTriGParser::new()
             .with_base(base_iri)
             .parse_str(&trig)
-            .collect_quads()
-            .map_err(|e| PatchError::Invalid(e.to_string()))?;
-        let mut patch = N3Patch::default();
-        for ([s, p, o], g) in quads {
+            .try_for_each_quad(|q| sink.push(q))
+            .map_err(|e| match e {
+                StreamError::SourceError(e) => PatchError::Invalid(e.to_string()),
+                StreamError::SinkError(e) => PatchError::Invalid(e.to_string()),
+            })?;
+        let mut patch = N3Patch {
+            conditions: Vec::new(),
+            deletes: Vec::new(),
+            inserts: Vec::new(),
+            max_steps: limits.max_steps,
+        };
+        for ([s, p, o], g) in sink.into_quads() {
             let graph = g.as_ref().and_then(|g| g.iri()).map(|i| i.to_string());
             let target = match graph.as_deref() {
                 Some(g) if g == Role::Where.graph() => &mut patch.conditions,
@@ -119,11 +150,29 @@ impl N3Patch {
             };
             target.push([s, p, o]);
         }
-        patch.validate()?;
+        patch.validate(limits.max_patterns)?;
         Ok(patch)
     }
 
-    fn validate(&self) -> Result<(), PatchError> {
+    fn validate(&self, max_patterns: usize) -> Result<(), PatchError> {
+        if self.conditions.len() > max_patterns {
+            return Err(PatchError::Invalid(format!(
+                "solid:where has {} patterns; the limit is {max_patterns}",
+                self.conditions.len()
+            )));
+        }
+        let all = || {
+            self.conditions
+                .iter()
+                .chain(&self.deletes)
+                .chain(&self.inserts)
+        };
+        if let Some(bad) = all().find(|t| !well_formed(t, Position::Pattern)) {
+            return Err(PatchError::Invalid(format!(
+                "{}: subjects must be IRIs, blank nodes or variables, and predicates IRIs or variables",
+                show(bad)
+            )));
+        }
         let blank = |ps: &[Pattern]| ps.iter().flatten().any(|t| t.is_blank_node());
         if blank(&self.conditions) || blank(&self.deletes) {
             return Err(PatchError::Invalid(
@@ -142,62 +191,114 @@ impl N3Patch {
     }
 
     /// Applies the patch to the default graph of `quads`; named graphs are kept as they are.
-    pub fn apply(&self, mut quads: Vec<Quad>) -> Result<Vec<Quad>, PatchError> {
+    pub fn apply(&self, quads: Vec<Quad>) -> Result<Vec<Quad>, PatchError> {
         let solutions = {
             let data: Vec<&Pattern> = quads
                 .iter()
                 .filter(|(_, g)| g.is_none())
                 .map(|(t, _)| t)
                 .collect();
-            solve(&self.conditions, &data, Bindings::new(), 2)
+            let mut search = Search {
+                data: &data,
+                steps_left: self.max_steps,
+                max_steps: self.max_steps,
+                limit: 2,
+            };
+            search.solve(&self.conditions, Bindings::new())?
         };
         if solutions.len() != 1 {
             return Err(PatchError::WhereMismatch(solutions.len()));
         }
         let bindings = &solutions[0];
+        // Where each default-graph triple sits, so that each delete and insert is one lookup and
+        // the result keeps the document's order.
+        let mut quads = quads;
+        let mut at: HashMap<Pattern, usize> = quads
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, g))| g.is_none())
+            .map(|(i, (t, _))| (t.clone(), i))
+            .collect();
+        let mut removed = vec![false; quads.len()];
         for pattern in &self.deletes {
             let triple = instantiate(pattern, bindings);
-            let at = quads
-                .iter()
-                .position(|(t, g)| g.is_none() && *t == triple)
+            let i = at
+                .remove(&triple)
                 .ok_or_else(|| PatchError::DeleteMismatch(show(&triple)))?;
-            quads.swap_remove(at);
+            removed[i] = true;
         }
         for pattern in &self.inserts {
             let triple = instantiate(pattern, bindings);
-            if !quads.iter().any(|(t, g)| g.is_none() && *t == triple) {
+            if !well_formed(&triple, Position::Data) {
+                return Err(PatchError::Invalid(format!(
+                    "inserting {} would put a literal where a subject or predicate goes",
+                    show(&triple)
+                )));
+            }
+            if !at.contains_key(&triple) {
+                at.insert(triple.clone(), quads.len());
+                removed.push(false);
                 quads.push((triple, None));
             }
         }
+        let mut removed = removed.into_iter();
+        quads.retain(|_| !removed.next().unwrap_or(false));
         Ok(quads)
     }
 }
 
-/// Finds up to `limit` solutions of `patterns` over `data`, by backtracking.
-fn solve(
-    patterns: &[Pattern],
-    data: &[&Pattern],
-    bindings: Bindings,
+/// Whether a triple is checked as written (variables allowed) or as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Pattern,
+    Data,
+}
+
+/// Subjects are IRIs or blank nodes, predicates IRIs (either may be a variable in a pattern):
+/// anything else would leave the stored document unparseable.
+fn well_formed([s, p, _]: &Pattern, position: Position) -> bool {
+    let variable = |t: &SimpleTerm<'static>| position == Position::Pattern && t.is_variable();
+    (s.is_iri() || s.is_blank_node() || variable(s)) && (p.is_iri() || variable(p))
+}
+
+/// Backtracking search for solutions of `solid:where`, with a budget of matching steps.
+struct Search<'a> {
+    data: &'a [&'a Pattern],
+    steps_left: u64,
+    max_steps: u64,
     limit: usize,
-) -> Vec<Bindings> {
-    let Some((first, rest)) = patterns.split_first() else {
-        return vec![bindings];
-    };
-    let mut out = Vec::new();
-    for triple in data {
-        let mut b = bindings.clone();
-        if first
-            .iter()
-            .zip(triple.iter())
-            .all(|(p, t)| unify(p, t, &mut b))
-        {
-            out.extend(solve(rest, data, b, limit - out.len()));
-            if out.len() >= limit {
-                break;
+}
+
+impl Search<'_> {
+    /// Finds up to `limit` solutions of `patterns`, extending `bindings`.
+    fn solve(
+        &mut self,
+        patterns: &[Pattern],
+        bindings: Bindings,
+    ) -> Result<Vec<Bindings>, PatchError> {
+        let Some((first, rest)) = patterns.split_first() else {
+            return Ok(vec![bindings]);
+        };
+        let mut out = Vec::new();
+        for triple in self.data {
+            self.steps_left = self
+                .steps_left
+                .checked_sub(1)
+                .ok_or(PatchError::TooComplex(self.max_steps))?;
+            let mut b = bindings.clone();
+            if first
+                .iter()
+                .zip(triple.iter())
+                .all(|(p, t)| unify(p, t, &mut b))
+            {
+                out.extend(self.solve(rest, b)?);
+                if out.len() >= self.limit {
+                    break;
+                }
             }
         }
+        Ok(out)
     }
-    out
 }
 
 fn unify(pattern: &SimpleTerm<'static>, term: &SimpleTerm<'static>, b: &mut Bindings) -> bool {
@@ -379,12 +480,21 @@ mod tests {
 
     const BASE: &str = "http://pod.test/alice/doc";
 
+    const LIMITS: PatchLimits = PatchLimits {
+        max_patterns: 8,
+        max_steps: 10_000,
+        budget: Budget {
+            max_triples: 1_000,
+            max_bytes: 100_000,
+        },
+    };
+
     fn data(ttl: &str) -> Vec<Quad> {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(rdf::parse(RdfFormat::Turtle, ttl.as_bytes(), BASE))
-            .unwrap()
+        rdf::parse(RdfFormat::Turtle, ttl.as_bytes(), BASE, LIMITS.budget).unwrap()
+    }
+
+    fn parse(text: &str) -> Result<N3Patch, PatchError> {
+        N3Patch::parse(text, BASE, LIMITS)
     }
 
     const PATCH: &str = r#"@prefix solid: <http://www.w3.org/ns/solid/terms#>.
@@ -399,7 +509,7 @@ _:rename a solid:InsertDeletePatch;
         let before = data(
             r#"@prefix ex: <http://example.org/#>. <#me> ex:familyName "Garcia"; ex:givenName "Claudia"."#,
         );
-        let after = N3Patch::parse(PATCH, BASE).unwrap().apply(before).unwrap();
+        let after = parse(PATCH).unwrap().apply(before).unwrap();
         let text = rdf::serialize(&after, RdfFormat::NTriples).unwrap();
         assert!(text.contains("\"Alex\""), "{text}");
         assert!(!text.contains("Claudia"), "{text}");
@@ -408,10 +518,7 @@ _:rename a solid:InsertDeletePatch;
     #[test]
     fn deletes_that_do_not_match_are_refused() {
         let before = data(r#"@prefix ex: <http://example.org/#>. <#me> ex:familyName "Garcia"."#);
-        let err = N3Patch::parse(PATCH, BASE)
-            .unwrap()
-            .apply(before)
-            .unwrap_err();
+        let err = parse(PATCH).unwrap().apply(before).unwrap_err();
         assert!(matches!(err, PatchError::DeleteMismatch(_)), "{err}");
     }
 
@@ -420,13 +527,10 @@ _:rename a solid:InsertDeletePatch;
         let two = data(
             r#"@prefix ex: <http://example.org/#>. <#a> ex:familyName "Garcia". <#b> ex:familyName "Garcia"."#,
         );
-        let err = N3Patch::parse(PATCH, BASE).unwrap().apply(two).unwrap_err();
+        let err = parse(PATCH).unwrap().apply(two).unwrap_err();
         assert_eq!(err, PatchError::WhereMismatch(2));
         assert_eq!(
-            N3Patch::parse(PATCH, BASE)
-                .unwrap()
-                .apply(Vec::new())
-                .unwrap_err(),
+            parse(PATCH).unwrap().apply(Vec::new()).unwrap_err(),
             PatchError::WhereMismatch(0)
         );
     }
@@ -440,10 +544,7 @@ _:rename a solid:InsertDeletePatch;
             "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <#a> <#b> ",
             "@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:other { <#a> <#b> <#c> }.",
         ] {
-            assert!(
-                matches!(N3Patch::parse(bad, BASE), Err(PatchError::Invalid(_))),
-                "{bad}"
-            );
+            assert!(matches!(parse(bad), Err(PatchError::Invalid(_))), "{bad}");
         }
     }
 
@@ -451,10 +552,75 @@ _:rename a solid:InsertDeletePatch;
     fn braces_inside_strings_do_not_confuse_the_scanner() {
         let patch = r#"@prefix solid: <http://www.w3.org/ns/solid/terms#>.
 _:p a solid:InsertDeletePatch; solid:inserts { <#a> <#b> "a } { b" . }."#;
-        let after = N3Patch::parse(patch, BASE)
-            .unwrap()
-            .apply(Vec::new())
-            .unwrap();
+        let after = parse(patch).unwrap().apply(Vec::new()).unwrap();
         assert_eq!(after.len(), 1);
+    }
+
+    const SOLID: &str = "@prefix solid: <http://www.w3.org/ns/solid/terms#>.";
+
+    #[test]
+    fn literal_subjects_and_predicates_are_refused() {
+        for body in [
+            r#"solid:inserts { "x" <#b> <#c> . }"#,
+            r#"solid:inserts { <#a> "p" <#c> . }"#,
+            r#"solid:where { ?s <#b> ?o . }; solid:deletes { ?s <#b> ?o . }; solid:inserts { <#a> _:p <#c> . }"#,
+        ] {
+            let patch = format!("{SOLID} _:p a solid:InsertDeletePatch; {body}.");
+            let err = parse(&patch).unwrap_err();
+            assert!(matches!(err, PatchError::Invalid(_)), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_variable_bound_to_a_literal_cannot_become_a_subject() {
+        let patch = format!(
+            "{SOLID} _:p a solid:InsertDeletePatch; solid:where {{ <#a> <#name> ?n . }}; solid:inserts {{ ?n <#b> <#c> . }}."
+        );
+        let err = parse(&patch)
+            .unwrap()
+            .apply(data(r#"<#a> <#name> "Alice"."#))
+            .unwrap_err();
+        assert!(matches!(err, PatchError::Invalid(_)), "{err}");
+    }
+
+    #[test]
+    fn free_variable_joins_stop_at_the_step_budget() {
+        let triples: String = (0..30)
+            .map(|i| format!("<#s{i}> <#p> <#o{i}> .\n"))
+            .collect();
+        let patch = format!(
+            "{SOLID} _:p a solid:InsertDeletePatch; solid:where {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j <#nothing> ?l . }}; solid:inserts {{ <#x> <#y> <#z> . }}."
+        );
+        let err = parse(&patch).unwrap().apply(data(&triples)).unwrap_err();
+        assert_eq!(err, PatchError::TooComplex(10_000));
+    }
+
+    #[test]
+    fn too_many_where_patterns_are_refused() {
+        let patterns: String = (0..9).map(|i| format!("?s <#p{i}> ?o{i} . ")).collect();
+        let patch = format!(
+            "{SOLID} _:p a solid:InsertDeletePatch; solid:where {{ {patterns} }}; solid:inserts {{ <#x> <#y> <#z> . }}."
+        );
+        let err = parse(&patch).unwrap_err();
+        assert!(
+            matches!(&err, PatchError::Invalid(m) if m.contains("limit is 8")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn deeply_nested_and_amplified_patches_are_refused() {
+        let deep = format!(
+            "{SOLID} _:p a solid:InsertDeletePatch; solid:inserts {{ <#a> <#b> {}{} . }}.",
+            "(".repeat(1000),
+            ")".repeat(1000)
+        );
+        assert!(matches!(parse(&deep), Err(PatchError::Invalid(m)) if m.contains("nests deeper")));
+        let long = "x".repeat(10_000);
+        let ones = vec!["1"; 100].join(",");
+        let wide = format!(
+            "{SOLID} @prefix p: <http://e.org/{long}>. _:p a solid:InsertDeletePatch; solid:inserts {{ <#a> p: {ones} . }}."
+        );
+        assert!(matches!(parse(&wide), Err(PatchError::Invalid(m)) if m.contains("100000 bytes")));
     }
 }

@@ -6,12 +6,13 @@
 
 use std::collections::HashMap;
 
+use op_protocol::bounded::{MAX_DEPTH, Syntax, check_depth};
 use op_protocol::media::RdfFormat;
 use sophia_api::parser::{QuadParser, TripleParser};
 use sophia_api::quad::Spog;
 use sophia_api::serializer::{QuadSerializer, Stringifier, TripleSerializer};
 use sophia_api::source::{QuadSource, StreamError, TripleSource};
-use sophia_api::term::SimpleTerm;
+use sophia_api::term::{SimpleTerm, Term};
 use sophia_iri::resolve::BaseIriRef;
 use sophia_jsonld::{JsonLdOptions, JsonLdParser, JsonLdSerializer};
 use sophia_turtle::parser::{
@@ -54,55 +55,152 @@ pub enum RdfError {
         "this resource has named graphs, which {0} cannot carry; ask for application/ld+json, application/trig or application/n-quads"
     )]
     NamedGraphsLost(RdfFormat),
+    /// The document nests deeper than the parsers may recurse.
+    #[error("{0}")]
+    TooDeep(String),
+    /// The document spells out more triples or bytes than a request may build.
+    #[error("{0}")]
+    TooLarge(String),
     /// Serialising failed.
     #[error("could not serialise as {0}: {1}")]
     Serialize(RdfFormat, String),
 }
 
+/// How much a parse may build: triples, and bytes of terms as they arrive (so that a short
+/// prefix expanded many times cannot fill memory before the triples are counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Most statements.
+    pub max_triples: usize,
+    /// Most bytes of term text (IRIs, literals, labels) over all statements.
+    pub max_bytes: usize,
+}
+
 /// Parses `body` as `format`, resolving relative IRIs against `base` (the resource's URL).
-pub async fn parse(format: RdfFormat, body: &[u8], base: &str) -> Result<Vec<Quad>, RdfError> {
+///
+/// Nesting is checked first ([`op_protocol::bounded`]), because sophia's parsers recurse without
+/// a limit; then statements are counted against `budget` as they arrive. CPU-bound: run it off
+/// the async workers (`crate::pod::work`).
+pub fn parse(
+    format: RdfFormat,
+    body: &[u8],
+    base: &str,
+    budget: Budget,
+) -> Result<Vec<Quad>, RdfError> {
     let text = std::str::from_utf8(body).map_err(|_| RdfError::NotUtf8)?;
+    let syntax = match format {
+        RdfFormat::JsonLd => Syntax::Json,
+        _ => Syntax::Turtle,
+    };
+    check_depth(text, syntax, MAX_DEPTH).map_err(|e| RdfError::TooDeep(e.to_string()))?;
     let base_iri = BaseIriRef::new(Box::<str>::from(base)).ok();
-    let quads = match format {
+    let mut sink = Sink::new(budget);
+    match format {
         RdfFormat::Turtle => turtle_like(
             format,
             TurtleParser::new()
                 .with_base(base_iri)
                 .parse_str(text)
                 .to_quads(),
+            &mut sink,
         ),
-        RdfFormat::NTriples => {
-            turtle_like(format, NTriplesParser::default().parse_str(text).to_quads())
-        }
+        RdfFormat::NTriples => turtle_like(
+            format,
+            NTriplesParser::default().parse_str(text).to_quads(),
+            &mut sink,
+        ),
         RdfFormat::TriG => turtle_like(
             format,
             TriGParser::new().with_base(base_iri).parse_str(text),
+            &mut sink,
         ),
-        RdfFormat::NQuads => turtle_like(format, NQuadsParser::default().parse_str(text)),
-        RdfFormat::JsonLd => parse_json_ld(text, base).await,
+        RdfFormat::NQuads => {
+            turtle_like(format, NQuadsParser::default().parse_str(text), &mut sink)
+        }
+        RdfFormat::JsonLd => parse_json_ld(text, base, &mut sink),
     }?;
-    Ok(quads)
+    Ok(sink.into_quads())
 }
 
-fn turtle_like<S>(format: RdfFormat, source: S) -> Result<Vec<Quad>, RdfError>
+/// Collects statements while counting them against a budget.
+pub(crate) struct Sink {
+    budget: Budget,
+    bytes: usize,
+    quads: Vec<Quad>,
+}
+
+impl Sink {
+    pub(crate) fn new(budget: Budget) -> Self {
+        Sink {
+            budget,
+            bytes: 0,
+            quads: Vec::new(),
+        }
+    }
+
+    pub(crate) fn into_quads(self) -> Vec<Quad> {
+        self.quads
+    }
+
+    pub(crate) fn push<Q: sophia_api::quad::Quad>(&mut self, quad: Q) -> Result<(), RdfError> {
+        let (spo, g) = quad.to_spog();
+        let quad: Quad = (spo.map(|t| t.into_term()), g.map(|t| t.into_term()));
+        self.bytes += quad
+            .0
+            .iter()
+            .chain(quad.1.iter())
+            .map(term_bytes)
+            .sum::<usize>();
+        if self.quads.len() >= self.budget.max_triples {
+            return Err(RdfError::TooLarge(format!(
+                "the body holds more than {} triples, the limit per resource",
+                self.budget.max_triples
+            )));
+        }
+        if self.bytes > self.budget.max_bytes {
+            return Err(RdfError::TooLarge(format!(
+                "the body's triples spell out more than {} bytes of terms once prefixes are expanded, the limit per request",
+                self.budget.max_bytes
+            )));
+        }
+        self.quads.push(quad);
+        Ok(())
+    }
+}
+
+/// The bytes a term's text takes once expanded.
+fn term_bytes(term: &SimpleTerm<'static>) -> usize {
+    match term {
+        SimpleTerm::Iri(i) => i.len(),
+        SimpleTerm::BlankNode(b) => b.len(),
+        SimpleTerm::LiteralDatatype(lex, dt) => lex.len() + dt.len(),
+        SimpleTerm::LiteralLanguage(lex, tag, _) => lex.len() + tag.len(),
+        SimpleTerm::Variable(v) => v.len(),
+        SimpleTerm::Triple(t) => t.iter().map(term_bytes).sum(),
+    }
+}
+
+fn turtle_like<S>(format: RdfFormat, mut source: S, sink: &mut Sink) -> Result<(), RdfError>
 where
     S: QuadSource<Error = sophia_turtle::parser::Error>,
 {
-    source.collect_quads::<Vec<Quad>>().map_err(|e| match e {
-        StreamError::SourceError(e) => {
-            let (line, col) = e.position();
-            RdfError::Syntax {
-                format,
-                line: line + 1,
-                column: col + 1,
-                message: e.kind().to_string(),
+    source
+        .try_for_each_quad(|q| sink.push(q))
+        .map_err(|e| match e {
+            StreamError::SourceError(e) => {
+                let (line, col) = e.position();
+                RdfError::Syntax {
+                    format,
+                    line: line + 1,
+                    column: col + 1,
+                    message: e.kind().to_string(),
+                }
             }
-        }
-        StreamError::SinkError(e) => RdfError::Serialize(format, e.to_string()),
-    })
+            StreamError::SinkError(e) => e,
+        })
 }
 
-async fn parse_json_ld(text: &str, base: &str) -> Result<Vec<Quad>, RdfError> {
+fn parse_json_ld(text: &str, base: &str, sink: &mut Sink) -> Result<(), RdfError> {
     // serde_json reports line and column precisely; check plain JSON syntax first.
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         return Err(RdfError::Syntax {
@@ -119,11 +217,29 @@ async fn parse_json_ld(text: &str, base: &str) -> Result<Vec<Quad>, RdfError> {
         .with_expansion_policy(sophia_jsonld::options::Policy::Strict)
         .with_document_loader_closure(pinned_loader);
     let parser = JsonLdParser::new_with_options(options);
-    parser
-        .async_parse_str(text)
-        .await
-        .collect_quads::<Vec<Quad>>()
-        .map_err(|e| RdfError::JsonLd(e.to_string()))
+    // The loader answers from memory, so the future completes without waiting on anything.
+    let mut source = complete(parser.async_parse_str(text)).ok_or_else(|| {
+        RdfError::JsonLd("JSON-LD expansion waited on I/O, which pinned contexts never need".into())
+    })?;
+    source
+        .try_for_each_quad(|q| sink.push(q))
+        .map_err(|e| match e {
+            StreamError::SourceError(e) => RdfError::JsonLd(e.to_string()),
+            StreamError::SinkError(e) => e,
+        })
+}
+
+/// Polls a future that never waits on I/O to completion on this thread.
+fn complete<F: std::future::Future>(future: F) -> Option<F::Output> {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Some(output);
+        }
+    }
+    None
 }
 
 /// A JSON-LD document loader that serves only the pinned contexts.
@@ -166,7 +282,7 @@ pub fn serialize(quads: &[Quad], format: RdfFormat) -> Result<String, RdfError> 
     let text = match format {
         RdfFormat::Turtle => {
             let config = TurtleConfig::new()
-                .with_pretty(true)
+                .with_pretty(prettifiable(&triples))
                 .with_own_prefix_map(prefix_map());
             TurtleSerializer::new_stringifier_with_config(config)
                 .serialize_graph(&triples)
@@ -194,6 +310,37 @@ pub fn serialize(quads: &[Quad], format: RdfFormat) -> Result<String, RdfError> 
         }
     };
     Ok(text)
+}
+
+/// Graphs pretty-printed with nested `[ ]`: sophia's pretty serialiser recurses once per nested
+/// blank node and rescans for each, so a stored chain of 50,000 blank nodes would take minutes
+/// (and could overflow the stack). Larger or deeper graphs are written flat, in linear time.
+const PRETTY_MAX_TRIPLES: usize = 2_000;
+/// How deeply blank nodes may nest for the pretty form.
+const PRETTY_MAX_NESTING: usize = 16;
+
+/// Whether `triples` is small and shallow enough to pretty-print.
+fn prettifiable(triples: &[[SimpleTerm<'static>; 3]]) -> bool {
+    if triples.len() > PRETTY_MAX_TRIPLES {
+        return false;
+    }
+    // Each blank node object points at the blank node subject that would hold it inline.
+    let mut parent: HashMap<&SimpleTerm<'static>, &SimpleTerm<'static>> = HashMap::new();
+    for [s, _, o] in triples {
+        if s.is_blank_node() && o.is_blank_node() {
+            parent.insert(o, s);
+        }
+    }
+    parent.keys().all(|start| {
+        let mut at = *start;
+        (0..=PRETTY_MAX_NESTING).any(|_| match parent.get(at) {
+            Some(up) => {
+                at = up;
+                false
+            }
+            None => true,
+        })
+    })
 }
 
 fn prefix_map() -> Vec<sophia_api::prefix::PrefixMapPair> {
@@ -224,20 +371,22 @@ mod tests {
 
     const BASE: &str = "http://pod.test/alice/doc";
 
-    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
+    const BUDGET: Budget = Budget {
+        max_triples: 1_000,
+        max_bytes: 100_000,
+    };
+
+    fn run(format: RdfFormat, body: &[u8], base: &str) -> Result<Vec<Quad>, RdfError> {
+        parse(format, body, base, BUDGET)
     }
 
     #[test]
     fn turtle_errors_carry_line_and_column() {
-        let err = run(parse(
+        let err = run(
             RdfFormat::Turtle,
             b"<#a> <#b> <#c> .\n<#a> <#b> oops .",
             BASE,
-        ))
+        )
         .unwrap_err();
         match err {
             RdfError::Syntax { line, .. } => assert_eq!(line, 2),
@@ -247,39 +396,112 @@ mod tests {
 
     #[test]
     fn json_errors_carry_line_and_column() {
-        let err = run(parse(RdfFormat::JsonLd, b"{\n  \"a\": ,\n}", BASE)).unwrap_err();
+        let err = run(RdfFormat::JsonLd, b"{\n  \"a\": ,\n}", BASE).unwrap_err();
         assert!(matches!(err, RdfError::Syntax { line: 2, .. }), "{err:?}");
     }
 
     #[test]
     fn json_ld_with_an_unpinned_context_is_refused() {
         let doc = br#"{"@context": "https://example.org/ctx", "name": "x"}"#;
-        let err = run(parse(RdfFormat::JsonLd, doc, BASE)).unwrap_err();
+        let err = run(RdfFormat::JsonLd, doc, BASE).unwrap_err();
         assert!(err.to_string().contains("not pinned"), "{err}");
     }
 
     #[test]
     fn json_ld_with_an_undefined_term_is_refused_not_dropped() {
         let doc = br##"{"@context": {"name": "https://schema.org/name"}, "@id": "#me", "name": "A", "nickname": "B"}"##;
-        assert!(run(parse(RdfFormat::JsonLd, doc, BASE)).is_err());
+        assert!(run(RdfFormat::JsonLd, doc, BASE).is_err());
     }
 
     #[test]
     fn turtle_round_trips_through_every_syntax() {
         let ttl = b"@prefix s: <https://schema.org/>. <#me> s:name \"Alice\"@en; s:knows [ s:name \"Bob\" ]; s:age 42 .";
-        let quads = run(parse(RdfFormat::Turtle, ttl, BASE)).unwrap();
+        let quads = run(RdfFormat::Turtle, ttl, BASE).unwrap();
         assert_eq!(quads.len(), 4);
         for format in RdfFormat::ALL {
             let text = serialize(&quads, format).unwrap();
-            let back = run(parse(format, text.as_bytes(), BASE)).unwrap();
+            let back = run(format, text.as_bytes(), BASE).unwrap();
             assert_eq!(back.len(), 4, "{format}: {text}");
         }
     }
 
     #[test]
+    fn deep_nesting_is_refused_before_the_parsers_recurse() {
+        let arrays = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+        let err = run(RdfFormat::JsonLd, arrays.as_bytes(), BASE).unwrap_err();
+        assert!(matches!(err, RdfError::TooDeep(_)), "{err:?}");
+        let lists = format!("<#a> <#b> {}{} .", "(".repeat(1000), ")".repeat(1000));
+        let err = run(RdfFormat::Turtle, lists.as_bytes(), BASE).unwrap_err();
+        assert!(matches!(err, RdfError::TooDeep(_)), "{err:?}");
+        let nodes = format!("<#a> <#b> {}{} .", "[<#b> ".repeat(1000), "]".repeat(1000));
+        let err = run(RdfFormat::Turtle, nodes.as_bytes(), BASE).unwrap_err();
+        assert!(matches!(err, RdfError::TooDeep(_)), "{err:?}");
+    }
+
+    #[test]
+    fn nesting_at_the_bound_still_parses() {
+        let ttl = format!(
+            "<#a> <#b> {}<#c>{} .",
+            "[<#b> ".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        let quads = run(RdfFormat::Turtle, ttl.as_bytes(), BASE).unwrap();
+        assert_eq!(quads.len(), MAX_DEPTH);
+    }
+
+    #[test]
+    fn an_expanded_prefix_is_counted_while_parsing() {
+        let long = "x".repeat(10_000);
+        let ones = vec!["1"; 100].join(",");
+        let ttl = format!("@prefix p: <http://e.org/{long}> . <#s> p: {ones} .");
+        assert!(ttl.len() < 10_500);
+        let err = run(RdfFormat::Turtle, ttl.as_bytes(), BASE).unwrap_err();
+        assert!(
+            matches!(&err, RdfError::TooLarge(m) if m.contains("100000 bytes")),
+            "{err:?}"
+        );
+        let many = (0..1_001)
+            .map(|i| format!("<#s> <#p> {i} .\n"))
+            .collect::<String>();
+        let err = run(RdfFormat::Turtle, many.as_bytes(), BASE).unwrap_err();
+        assert!(
+            matches!(&err, RdfError::TooLarge(m) if m.contains("1000 triples")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_blank_node_chain_is_written_flat() {
+        let budget = Budget {
+            max_triples: 100_000,
+            max_bytes: 10_000_000,
+        };
+        let chain: String = (0..20_000)
+            .map(|i| format!("_:b{i} <http://e.org/next> _:b{} .\n", i + 1))
+            .collect();
+        let quads = parse(RdfFormat::NTriples, chain.as_bytes(), BASE, budget).unwrap();
+        let text = serialize(&quads, RdfFormat::Turtle).unwrap();
+        assert!(!text.contains('['), "nested instead of flat");
+        assert_eq!(
+            parse(RdfFormat::Turtle, text.as_bytes(), BASE, budget)
+                .unwrap()
+                .len(),
+            20_000
+        );
+    }
+
+    #[test]
+    fn small_shallow_graphs_are_pretty() {
+        let ttl = b"<#me> <https://schema.org/knows> [ <https://schema.org/name> \"Bob\" ] .";
+        let quads = run(RdfFormat::Turtle, ttl, BASE).unwrap();
+        let text = serialize(&quads, RdfFormat::Turtle).unwrap();
+        assert!(text.contains("schema:knows ["), "{text}");
+    }
+
+    #[test]
     fn named_graphs_are_not_dropped_silently() {
         let trig = b"<http://x/s> <http://x/p> <http://x/o> <http://x/g> .";
-        let quads = run(parse(RdfFormat::NQuads, trig, BASE)).unwrap();
+        let quads = run(RdfFormat::NQuads, trig, BASE).unwrap();
         assert_eq!(
             serialize(&quads, RdfFormat::Turtle),
             Err(RdfError::NamedGraphsLost(RdfFormat::Turtle))

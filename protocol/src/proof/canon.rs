@@ -49,6 +49,13 @@ impl CanonicalNQuads {
 /// Expands `document` with the pinned contexts into an RDF dataset (duplicates merged).
 pub fn to_rdf(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError> {
     let text = document.to_string();
+    // serde_json stops at 128 levels, but sophia's expansion recurses further per level.
+    crate::bounded::check_depth(
+        &text,
+        crate::bounded::Syntax::Json,
+        crate::bounded::MAX_DEPTH,
+    )
+    .map_err(|e| ProofError::InvalidDocument(e.to_string()))?;
     let options = JsonLdOptions::new()
         .with_no_base()
         .with_expansion_policy(Policy::Strictest)
@@ -167,6 +174,19 @@ mod tests {
             c.as_str()
         );
         assert!(c.as_str().ends_with(".\n"));
+    }
+
+    #[test]
+    fn a_deeply_nested_document_is_refused_before_expansion() {
+        let mut deep = json!("x");
+        for _ in 0..100 {
+            deep = json!([deep]);
+        }
+        let err = to_rdf(&doc(json!({ "name": deep }))).unwrap_err();
+        assert!(
+            matches!(&err, ProofError::InvalidDocument(m) if m.contains("nests deeper")),
+            "{err}"
+        );
     }
 
     #[test]
