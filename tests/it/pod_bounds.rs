@@ -76,8 +76,10 @@ async fn deeply_nested_bodies_get_400_and_the_server_lives() {
 
 #[tokio::test]
 async fn an_amplified_prefix_is_refused_while_parsing() {
-    let mut limits = op_pod::config::Limits::default();
-    limits.max_expanded_bytes = 1024 * 1024;
+    let limits = op_pod::config::Limits {
+        max_expanded_bytes: 1024 * 1024,
+        ..Default::default()
+    };
     let pod = PodServer::start(crate::harness::PodOptions {
         limits,
         ..Default::default()
