@@ -3,8 +3,8 @@
 //! a directory the caller names. Shared by the `it` tests and the root package's `up --demo` test.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`; `OP_AXE_JS` names axe-core's `axe.min.js`
-//! (`.ci/run` provides all three). Without them `start` says so and returns `None`, unless
-//! `OP_REQUIRE_BROWSER=1` makes that a failure.
+//! (`.ci/run` provides all three). Tests that use it carry [`IGNORED_WITHOUT_BROWSER`]'s
+//! attribute, so without them they show as ignored with the reason (see `browser_cfg.rs`).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -23,6 +23,10 @@ const CHROMIUM_ARGS: [&str; 7] = [
     "--disable-sync",
 ];
 
+/// Why a browser test is ignored when the browser is missing (the attribute itself must be
+/// spelled at each test: `#[cfg_attr(not(op_browser), ignore = "...")]` with this text).
+pub const IGNORED_WITHOUT_BROWSER: &str = "needs chromium, chromium-driver and axe-core: apt-get install chromium chromium-driver, and OP_AXE_JS=/path/to/axe.min.js (.ci/run sets all up)";
+
 /// chromedriver and one Chromium session with a fresh profile; both end when this is dropped,
 /// even after a failed step left the session open.
 #[derive(Debug)]
@@ -32,7 +36,7 @@ pub struct Chromium {
     _profile: tempfile::TempDir,
     artifacts: PathBuf,
     /// axe-core's source, to audit each page with.
-    axe: Option<String>,
+    axe: String,
 }
 
 impl Drop for Chromium {
@@ -48,25 +52,20 @@ impl Drop for Chromium {
 
 impl Chromium {
     /// Starts chromedriver and a session; screenshots of failing steps go to `artifacts`.
-    pub async fn start(artifacts: PathBuf) -> Option<Chromium> {
+    pub async fn start(artifacts: PathBuf) -> Chromium {
         let found = |name: &str| {
             std::env::var_os("PATH")
                 .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
         };
-        let required = std::env::var("OP_REQUIRE_BROWSER").as_deref() == Ok("1");
-        let axe = std::env::var_os("OP_AXE_JS").map(|p| std::fs::read_to_string(p).unwrap());
+        let axe = std::env::var_os("OP_AXE_JS")
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_else(|| {
+                panic!("OP_AXE_JS must name axe-core's axe.min.js: {IGNORED_WITHOUT_BROWSER}")
+            });
         assert!(
-            axe.is_some() || !required,
-            "OP_AXE_JS must name axe-core's axe.min.js"
+            found("chromedriver") && found("chromium"),
+            "{IGNORED_WITHOUT_BROWSER}"
         );
-        if !found("chromedriver") || !found("chromium") {
-            assert!(
-                !required,
-                "chromium and chromedriver are required: apt-get install chromium chromium-driver"
-            );
-            eprintln!("browser test skipped: install chromium and chromium-driver to run it");
-            return None;
-        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -106,13 +105,13 @@ impl Chromium {
                 Err(e) => panic!("no WebDriver session from chromedriver: {e}"),
             }
         };
-        Some(Chromium {
+        Chromium {
             client,
             _driver: driver,
             _profile: profile,
             artifacts,
             axe,
-        })
+        }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -162,10 +161,7 @@ impl Chromium {
 
     /// Audits the current page with axe-core (WCAG 2.1 A and AA rules) and fails on any violation.
     pub async fn audit(&self, page: &str) {
-        let Some(axe) = &self.axe else {
-            return;
-        };
-        self.client.execute(axe, vec![]).await.unwrap();
+        self.client.execute(&self.axe, vec![]).await.unwrap();
         let violations = self
             .client
             .execute_async(

@@ -249,7 +249,7 @@ async fn client(action: ClientAction) -> Result<(), String> {
 async fn rotate(config: crate::config::Config) -> Result<(), String> {
     let store = open(&config)?;
     let now = Clock::system().now_secs();
-    KeySet::load_or_create(&store, now, config.lifetimes.access_secs + 60)
+    KeySet::load_or_create(&store, now, config.lifetimes.signing_key_keep_secs())
         .map_err(|e| e.to_string())?;
     let result = KeySet::rotate(&store, now).await.map_err(|e| e.to_string());
     store.close();

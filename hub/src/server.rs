@@ -100,7 +100,11 @@ pub fn hub_state(
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Hub, StoreError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let keys = KeySet::load_or_create(&store, clock.now_secs(), config.lifetimes.access_secs + 60)?;
+    let keys = KeySet::load_or_create(
+        &store,
+        clock.now_secs(),
+        config.lifetimes.signing_key_keep_secs(),
+    )?;
     let secret = secret_key(&store)?;
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))

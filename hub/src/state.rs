@@ -24,6 +24,14 @@ pub struct Lifetimes {
     pub id_secs: u64,
 }
 
+impl Lifetimes {
+    /// How long a retired signing key stays published: until the last token it signed — access
+    /// or ID token, whichever lives longer — has expired, plus a minute of clock skew.
+    pub fn signing_key_keep_secs(&self) -> u64 {
+        self.access_secs.max(self.id_secs) + 60
+    }
+}
+
 impl Default for Lifetimes {
     fn default() -> Self {
         Lifetimes {
@@ -31,6 +39,18 @@ impl Default for Lifetimes {
             refresh_secs: 30 * 24 * 3600,
             id_secs: 3600,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lifetimes;
+
+    #[test]
+    fn a_retired_key_outlives_every_token_it_signed() {
+        let lifetimes = Lifetimes::default();
+        assert!(lifetimes.signing_key_keep_secs() > lifetimes.access_secs);
+        assert!(lifetimes.signing_key_keep_secs() > lifetimes.id_secs);
     }
 }
 

@@ -13,7 +13,7 @@ pub struct Table<T> {
 }
 
 impl<T: Serialize + DeserializeOwned> Table<T> {
-    /// A table under `prefix`; prefixes must be unique across the hub (see `crate::tables`).
+    /// A table under `prefix`; prefixes must be unique across the hub (the tidy test checks).
     pub const fn new(prefix: u8) -> Self {
         Table {
             prefix,

@@ -10,6 +10,7 @@ mod oidc;
 mod pod_access;
 mod pod_bounds;
 mod pod_crash;
+mod pod_feed;
 mod pod_hub;
 mod pod_isolation;
 mod pod_limits;

@@ -85,7 +85,17 @@ fn the_protocol_crate_does_no_io() {
             .lines()
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect();
-        for banned in ["std::fs", "std::net", "tokio", "reqwest", "std::process"] {
+        // Address types (`std::net::IpAddr`) are data; sockets and name lookups are I/O.
+        for banned in [
+            "std::fs",
+            "TcpStream",
+            "TcpListener",
+            "UdpSocket",
+            "ToSocketAddrs",
+            "tokio",
+            "reqwest",
+            "std::process",
+        ] {
             assert!(
                 !code.iter().any(|l| l.contains(banned)),
                 "{path} uses {banned}"
@@ -107,4 +117,104 @@ fn route_paths_are_spelled_only_in_the_protocol_crate() {
             );
         }
     }
+}
+
+/// Each workspace crate's dependencies (normal, dev and build), as `cargo metadata` reads the
+/// manifests.
+fn crate_dependencies() -> std::collections::BTreeMap<String, Vec<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--offline",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["name"].as_str().unwrap().to_owned())
+                .collect();
+            (p["name"].as_str().unwrap().to_owned(), deps)
+        })
+        .collect()
+}
+
+/// The edges ARCHITECTURE.md promises: the hub and the pod server know each other only over
+/// HTTP, the connector (what platforms and matchers embed) needs nothing of ours but the
+/// protocol, and the protocol crate depends on no I/O.
+#[test]
+fn crate_edges_are_the_ones_the_architecture_allows() {
+    let crates = crate_dependencies();
+    let deps = |name: &str| {
+        crates
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is a workspace crate"))
+    };
+    let ours = |d: &&String| d.starts_with("op-") || d.as_str() == "openplatforms";
+    for (from, to) in [("op-hub", "op-pod"), ("op-pod", "op-hub")] {
+        assert!(
+            !deps(from).iter().any(|d| d == to),
+            "{from} depends on {to}: they talk only over HTTP"
+        );
+    }
+    let connector: Vec<&String> = deps("op-connector").iter().filter(ours).collect();
+    assert_eq!(
+        connector,
+        ["op-protocol"],
+        "the connector depends only on op-protocol among our crates"
+    );
+    let io = [
+        "tokio",
+        "reqwest",
+        "actix-web",
+        "redb",
+        "sled",
+        "hyper",
+        "mio",
+        "op-store",
+    ];
+    let protocol: Vec<&String> = deps("op-protocol")
+        .iter()
+        .filter(|d| ours(d) || io.contains(&d.as_str()))
+        .collect();
+    assert!(
+        protocol.is_empty(),
+        "op-protocol depends on {protocol:?}; it does no I/O"
+    );
+}
+
+/// The hub's tables share one key space, told apart by a one-byte prefix declared next to each
+/// record type: two tables on one prefix would read each other's records.
+#[test]
+fn hub_tables_have_distinct_prefixes() {
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, text) in sources() {
+        if !path.starts_with("hub/src/") {
+            continue;
+        }
+        for (at, found) in text.match_indices("Table::new(b'") {
+            let prefix = text[at + found.len()..].chars().next().unwrap();
+            if let Some(other) = seen.insert(prefix, path.clone()) {
+                panic!("hub tables in {other} and {path} share the prefix '{prefix}'");
+            }
+        }
+    }
+    assert!(seen.len() >= 10, "found the hub's tables: {seen:?}");
 }

@@ -121,7 +121,7 @@ pub async fn certify_client(
 pub async fn rotate_keys(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
     authorize(&req, &hub)?;
     let kid = KeySet::rotate(&hub.store, hub.now()).await?;
-    let keys = KeySet::reload(&hub.store, hub.now(), hub.ttl.access_secs + 60)?;
+    let keys = KeySet::reload(&hub.store, hub.now(), hub.ttl.signing_key_keep_secs())?;
     *hub.keys.write().expect("key set lock") = keys;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "kid": kid })))
 }

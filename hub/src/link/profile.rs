@@ -2,6 +2,7 @@
 //! this hub as the WebID's `solid:oidcIssuer` — otherwise a pod server could hand the hub someone
 //! else's identity, and the hub would issue tokens naming it.
 
+use op_protocol::bounded::{MAX_DEPTH, Syntax, check_depth};
 use op_protocol::vocab::solid;
 use sophia_api::prelude::*;
 use sophia_turtle::parser::turtle::TurtleParser;
@@ -9,10 +10,6 @@ use url::Url;
 
 use super::{LinkError, refused};
 use crate::state::Hub;
-
-/// The deepest nesting of `[` and `(` accepted in a profile before parsing it; the Turtle parser
-/// recurses per level, and a profile needs a handful.
-const MAX_NESTING: usize = 32;
 
 /// Checks `webid` against the pod at `root` and returns it.
 pub async fn check_webid(hub: &Hub, root: &Url, webid: &str) -> Result<String, LinkError> {
@@ -70,9 +67,7 @@ fn under(root: &Url, id: &Url) -> bool {
 /// Whether the profile says `<webid> solid:oidcIssuer <issuer>` (with or without a trailing `/`).
 fn names_issuer(body: &[u8], base: &str, webid: &Url, issuer: &str) -> Result<bool, String> {
     let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8".to_owned())?;
-    if nesting(text) > MAX_NESTING {
-        return Err(format!("it nests deeper than {MAX_NESTING} levels"));
-    }
+    check_depth(text, Syntax::Turtle, MAX_DEPTH).map_err(|e| e.to_string())?;
     let base =
         sophia_iri::resolve::BaseIriRef::new(Box::<str>::from(base)).map_err(|e| e.to_string())?;
     let graph: Vec<[sophia_api::term::SimpleTerm<'static>; 3]> = TurtleParser::new()
@@ -89,23 +84,6 @@ fn names_issuer(body: &[u8], base: &str, webid: &Url, issuer: &str) -> Result<bo
             && p.iri().is_some_and(|i| i.as_str() == solid::OIDC_ISSUER)
             && wanted(o)
     }))
-}
-
-/// The deepest nesting of brackets and parentheses, counted without regard to strings or IRIs
-/// (an over-estimate, which only makes the bound stricter).
-fn nesting(text: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    for c in text.chars() {
-        match c {
-            '[' | '(' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            ']' | ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
 }
 
 #[cfg(test)]
