@@ -8,6 +8,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use op_protocol::routes;
+
 use crate::table::Table;
 
 /// Accounts by username.
@@ -131,7 +133,14 @@ pub async fn sign_up(
             Err(crate::provider::ProvisionError::Taken) => return Err(AccountError::Taken.into()),
             Err(e) => return Err(SignUpError::Provision(e)),
         },
-        None => (hub.url(&format!("/people/{}#me", username.as_str())), None),
+        None => (
+            hub.url(&format!(
+                "{}#{}",
+                routes::hub_person(username.as_str()),
+                routes::WEBID_FRAGMENT
+            )),
+            None,
+        ),
     };
     let account = Account {
         username,

@@ -22,3 +22,4 @@ pub mod scope;
 pub mod status;
 pub mod token;
 pub mod vocab;
+pub mod webid;

@@ -89,3 +89,11 @@ pub const HUB_EXPORT: &str = "/export";
 
 /// Hub: delete one's account (POST, with the password).
 pub const HUB_DELETE_ACCOUNT: &str = "/account/delete";
+
+/// Hub: the WebID profiles of accounts without a pod (`/people/{username}`, WebID `…#me`).
+pub const HUB_PEOPLE: &str = "/people";
+
+/// Hub: the path of one account's WebID profile document.
+pub fn hub_person(username: &str) -> String {
+    format!("{HUB_PEOPLE}/{username}")
+}

@@ -15,8 +15,8 @@ use openidconnect::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::oidc::http_client;
 use crate::stack::{Browser, REDIRECT, Stack, query_of};
+use op_connector::oauth::oauth_http as http_client;
 
 const PASSWORD: &str = "correct horse battery staple";
 

@@ -6,7 +6,6 @@ mod harness;
 mod hub_dpop;
 mod hub_oauth;
 mod hub_revoke;
-mod oidc;
 mod pod_access;
 mod pod_bounds;
 mod pod_crash;

@@ -402,3 +402,32 @@ async fn a_hub_on_a_public_address_refuses_to_call_private_ones() {
     server.abort();
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn a_worker_without_a_pod_has_a_webid_profile_on_the_hub() {
+    let (hub, _browser, _csrf) = hub_and_worker(None).await;
+    let http = crate::harness::client();
+    let person = format!(
+        "{}{}",
+        hub.issuer,
+        op_protocol::routes::hub_person("mallory")
+    );
+    let res = http.get(&person).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/turtle");
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(&format!(
+            "<{}> <{}>",
+            op_protocol::vocab::solid::OIDC_ISSUER,
+            hub.issuer
+        )),
+        "{text}"
+    );
+    assert!(text.contains("<#me> a"), "{text}");
+    for other in ["nobody", "Not%20A%20Name"] {
+        let url = format!("{}{}", hub.issuer, op_protocol::routes::hub_person(other));
+        assert_eq!(http.get(&url).send().await.unwrap().status(), 404, "{url}");
+    }
+    hub.stop().await;
+}

@@ -11,6 +11,7 @@ pub mod error;
 pub mod feed;
 pub mod oauth;
 pub mod pages;
+pub mod people;
 pub mod platforms;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -96,6 +97,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         .route(
             &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
             web::get().to(platforms::get_status_list),
+        )
+        .route(
+            &routes::hub_person("{username}"),
+            web::get().to(people::profile),
         )
         .route(routes::HUB_DEVELOPERS, web::get().to(developers::show))
         .route(routes::HUB_DEVELOPERS, web::post().to(developers::register))
