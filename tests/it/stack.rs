@@ -128,7 +128,9 @@ impl Stack {
             }],
             ..op_pod::config::RawConfig::default()
         };
-        op_pod::start_on(config.validate().unwrap(), listener, Clock::system())
+        // The hub's manual clock: grace periods and expiries are crossed by advancing it, not
+        // by sleeping.
+        op_pod::start_on(config.validate().unwrap(), listener, self.clock.clone())
             .await
             .unwrap()
     }
