@@ -18,38 +18,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the stack on embedded storage (today: the pod server; the hub is not built yet).
+    /// Run the hub and a pod server in one process on embedded storage (--demo adds a demo
+    /// worker, platform, matcher and worker app, and prints where to go).
     Up(up::UpArgs),
 }
 
 fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("openplatforms: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
+    op_cli::run("openplatforms", "warn", async {
         match cli.command {
-            Command::Up(args) => up::run(args).await,
+            // `{:#}` shows anyhow's chain of causes on one line.
+            Command::Up(args) => up::run(args).await.map_err(|e| format!("{e:#}")),
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("openplatforms: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }

@@ -131,21 +131,8 @@ impl Settings {
 
 /// Runs the command line; the whole of `op-hub`'s `main`.
 pub fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    let result = runtime.block_on(async {
+    op_cli::run("op-hub", "info", async {
         match cli.command {
             Command::Serve(s) => serve(s.resolve()?).await,
             Command::Client { action } => client(action).await,
@@ -153,16 +140,7 @@ pub fn main() -> ExitCode {
                 action: KeysAction::Rotate { settings },
             } => rotate(settings.resolve()?).await,
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("op-hub: {message}");
-    ExitCode::FAILURE
+    })
 }
 
 #[allow(clippy::print_stdout)] // Printing where to go is this command's job.

@@ -131,39 +131,13 @@ impl Settings {
 
 /// Runs the command line; the whole of `op-pod`'s `main`.
 pub fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    let result = runtime.block_on(async {
+    op_cli::run("op-pod", "info", async {
         match cli.command {
             Command::Serve(settings) => serve(settings.resolve()?).await,
             Command::Pod { action } => pod_command(action).await,
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("op-pod: {message}");
-    ExitCode::FAILURE
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    })
 }
 
 #[allow(clippy::print_stdout)] // Printing where to go is this command's job.
