@@ -94,55 +94,15 @@ pub fn http_date(unix_millis: u64) -> String {
     )
 }
 
-/// Parses an RFC 3339 UTC time (`2026-11-25T10:42:35Z`, optional fraction) into Unix milliseconds.
+/// Parses an RFC 3339 UTC time (`2026-11-25T10:42:35Z`, optional fraction) into Unix
+/// milliseconds: [`DateTime::parse`](crate::datetime::DateTime::parse)'s rules (real calendar
+/// dates only), in UTC (`Z`), not before 1970.
 pub fn parse_rfc3339(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if !text.ends_with('Z') {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<u64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let rest = &text[19..];
-    let (frac, zone) = match rest.strip_prefix('.') {
-        Some(r) => {
-            let digits = r.chars().take_while(char::is_ascii_digit).count();
-            (&r[..digits], &r[digits..])
-        }
-        None => ("", rest),
-    };
-    if zone != "Z"
-        || !(1..=12).contains(&mo)
-        || !(1..=31).contains(&d)
-        || h > 23
-        || mi > 59
-        || s > 60
-    {
-        return None;
-    }
-    let days = days_from_civil(y as i64, mo as u32, d as u32);
-    if days < 0 {
-        return None;
-    }
-    let millis: u64 = format!("{frac:0<3}")[..3].parse().ok()?;
-    Some((days as u64 * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
-}
-
-/// Howard Hinnant's civil-to-days algorithm: (year, month, day) to days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp as i64 + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let instant = crate::datetime::DateTime::parse(text).ok()?;
+    u64::try_from(instant.unix_millis()).ok()
 }
 
 /// Howard Hinnant's days-to-civil algorithm: days since 1970-01-01 to (year, month, day).
@@ -194,6 +154,9 @@ mod tests {
             "2026-11-25",
             "2026-11-25T10:42:35+01:00",
             "2026-13-01T00:00:00Z",
+            "2026-02-31T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "1969-12-31T23:59:59Z",
             "soon",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
