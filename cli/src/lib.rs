@@ -4,6 +4,7 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Starts logging (`OP_LOG`, else `default_filter`, e.g. `info`), runs `work` to completion on
@@ -18,6 +19,8 @@ pub fn run<E: Display>(
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never in a log file or journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

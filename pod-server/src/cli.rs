@@ -143,7 +143,7 @@ pub fn main() -> ExitCode {
 #[allow(clippy::print_stdout)] // Printing where to go is this command's job.
 async fn serve(config: crate::config::Config) -> Result<(), String> {
     let mode = match &config.single_pod {
-        Some(pod) => format!("single pod {pod:?} at the root"),
+        Some(pod) => format!("single pod {pod} at the root"),
         None => "hosted: pods at /{pod}/".to_owned(),
     };
     let storage = config.storage;
@@ -151,7 +151,7 @@ async fn serve(config: crate::config::Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!(
-        "op-pod listening on {} ({mode}; storage {storage:?})",
+        "op-pod listening on {} ({mode}; storage {storage})",
         running.base_url
     );
     if let Some(code) = &running.link_code {
@@ -188,6 +188,19 @@ async fn pod_command(action: PodAction) -> Result<(), String> {
         PodAction::List { settings } => (settings, PodOp::List),
     };
     let config = settings.resolve()?;
+    // Operating on pods means operating on a server's data: never make up an empty one.
+    if config.storage == BackendKind::Memory {
+        return Err(
+            "pod commands work on a server's stored data: use --storage redb or sled".into(),
+        );
+    }
+    // Creating a pod may start a new server's data; every other command needs existing data.
+    if !matches!(op, PodOp::Create(..)) && !config.data_dir.is_dir() {
+        return Err(format!(
+            "no pod server data in {}: give the data directory the server runs with (--data or OP_POD_DATA)",
+            config.data_dir.display()
+        ));
+    }
     let store = Store::open(config.storage, &config.data_dir).map_err(|e| {
         format!(
             "cannot open storage in {}: {e} (if the server is running, stop it or use the admin API)",
@@ -235,9 +248,11 @@ async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
             let code = crate::pod::link::new_code(&state.store, &name, state.clock.now_millis())
                 .await
                 .map_err(|e| e.to_string())?;
+            // The URL depends on how the server is served (--single-pod, --public-url), which
+            // this command may not have been told: name the pod, and let the worker use the
+            // address `op-pod serve` printed.
             println!(
-                "Link code for {}: {code} (valid 24 hours, once). Enter it with the pod URL on your hub's dashboard.",
-                state.pod_root(&name)
+                "Link code for pod {name}: {code} (valid 24 hours, once). On your hub's dashboard, enter the pod's address as `op-pod serve` printed it, and this code."
             );
         }
         PodOp::List => {

@@ -57,6 +57,17 @@ pub enum BackendKind {
     Sled,
 }
 
+impl std::fmt::Display for BackendKind {
+    /// The name the configuration uses (`redb`, `sled`, `memory`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BackendKind::Memory => "memory",
+            BackendKind::Redb => "redb",
+            BackendKind::Sled => "sled",
+        })
+    }
+}
+
 impl std::str::FromStr for BackendKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

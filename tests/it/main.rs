@@ -8,6 +8,7 @@ mod hub_oauth;
 mod hub_revoke;
 mod pod_access;
 mod pod_bounds;
+mod pod_cli;
 mod pod_crash;
 mod pod_feed;
 mod pod_hub;
