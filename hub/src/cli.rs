@@ -63,7 +63,7 @@ enum ClientAction {
         #[arg(long)]
         certified: bool,
         #[command(flatten)]
-        settings: Settings,
+        storage: StoreSettings,
     },
 }
 
@@ -72,28 +72,52 @@ enum KeysAction {
     /// Retire the active signing key and create a new one.
     Rotate {
         #[command(flatten)]
-        settings: Settings,
+        storage: StoreSettings,
     },
 }
 
-/// Settings; flags override the environment, which overrides the file.
+/// Where the hub's data is: all that the offline commands need. Flags override the
+/// environment, which overrides the file.
 #[derive(Debug, Args)]
-struct Settings {
+struct StoreSettings {
     /// TOML config file (see hub/config.example.toml).
     #[arg(long, env = "OP_HUB_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "OP_HUB_LISTEN")]
-    listen: Option<String>,
-    /// Issuer URL (the hub's public URL).
-    #[arg(long, env = "OP_HUB_ISSUER")]
-    issuer: Option<String>,
     /// Data directory.
     #[arg(long = "data", env = "OP_HUB_DATA")]
     data_dir: Option<PathBuf>,
     /// Storage engine: redb (default), sled or memory.
     #[arg(long, env = "OP_HUB_STORAGE")]
     storage: Option<BackendKind>,
+}
+
+impl StoreSettings {
+    fn raw(self) -> Result<RawConfig, String> {
+        let mut raw = match &self.config {
+            Some(p) => RawConfig::from_file(p)?,
+            None => RawConfig::default(),
+        };
+        raw.data_dir = self.data_dir.or(raw.data_dir);
+        raw.storage = self.storage.or(raw.storage);
+        Ok(raw)
+    }
+
+    fn resolve(self) -> Result<crate::config::Config, String> {
+        self.raw()?.validate()
+    }
+}
+
+/// The server's settings; flags override the environment, which overrides the file.
+#[derive(Debug, Args)]
+struct Settings {
+    #[command(flatten)]
+    store: StoreSettings,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "OP_HUB_LISTEN")]
+    listen: Option<String>,
+    /// Issuer URL (the hub's public URL).
+    #[arg(long, env = "OP_HUB_ISSUER")]
+    issuer: Option<String>,
     /// Admin API bearer token (≥ 32 characters).
     #[arg(long, env = "OP_HUB_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -108,14 +132,9 @@ struct Settings {
 
 impl Settings {
     fn resolve(self) -> Result<crate::config::Config, String> {
-        let mut raw = match &self.config {
-            Some(p) => RawConfig::from_file(p)?,
-            None => RawConfig::default(),
-        };
+        let mut raw = self.store.raw()?;
         raw.listen = self.listen.or(raw.listen);
         raw.issuer = self.issuer.or(raw.issuer);
-        raw.data_dir = self.data_dir.or(raw.data_dir);
-        raw.storage = self.storage.or(raw.storage);
         raw.admin_token = self.admin_token.or(raw.admin_token);
         match (self.pod_provider, self.pod_provider_token) {
             (Some(url), admin_token) => {
@@ -137,8 +156,8 @@ pub fn main() -> ExitCode {
             Command::Serve(s) => serve(s.resolve()?).await,
             Command::Client { action } => client(action).await,
             Command::Keys {
-                action: KeysAction::Rotate { settings },
-            } => rotate(settings.resolve()?).await,
+                action: KeysAction::Rotate { storage },
+            } => rotate(storage.resolve()?).await,
         }
     })
 }
@@ -180,9 +199,9 @@ async fn client(action: ClientAction) -> Result<(), String> {
         purpose,
         homepage,
         certified,
-        settings,
+        storage,
     } = action;
-    let config = settings.resolve()?;
+    let config = storage.resolve()?;
     let store = open(&config)?;
     let issuer = config
         .issuer

@@ -41,47 +41,67 @@ enum PodAction {
         #[arg(long)]
         owner: Option<String>,
         #[command(flatten)]
-        settings: Settings,
+        storage: StoreSettings,
     },
     /// Delete a pod and everything in it.
     Delete {
         /// Pod name.
         name: String,
         #[command(flatten)]
-        settings: Settings,
+        storage: StoreSettings,
     },
     /// Print a one-time code that links the pod to a worker's hub account (valid 24 hours).
     LinkCode {
         /// Pod name.
         name: String,
         #[command(flatten)]
-        settings: Settings,
+        storage: StoreSettings,
     },
     /// List pods with their usage.
     List {
         #[command(flatten)]
-        settings: Settings,
+        storage: StoreSettings,
     },
 }
 
-/// Settings shared by every command; flags override the environment, which overrides the file.
+/// Where the pods' data is: all that the `pod` commands need (a config file also gives them the
+/// server's public URL). Flags override the environment, which overrides the file.
 #[derive(Debug, Args)]
-struct Settings {
+struct StoreSettings {
     /// TOML config file (see pod-server/config.example.toml).
     #[arg(long, env = "OP_POD_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "OP_POD_LISTEN")]
-    listen: Option<String>,
-    /// Public base URL when behind a proxy.
-    #[arg(long, env = "OP_POD_PUBLIC_URL")]
-    public_url: Option<String>,
     /// Data directory.
     #[arg(long = "data", env = "OP_POD_DATA")]
     data_dir: Option<PathBuf>,
     /// Storage engine: redb (default), sled or memory.
     #[arg(long, env = "OP_POD_STORAGE")]
     storage: Option<BackendKind>,
+}
+
+impl StoreSettings {
+    fn raw(self) -> Result<RawConfig, String> {
+        let mut raw = match &self.config {
+            Some(path) => RawConfig::from_file(path)?,
+            None => RawConfig::default(),
+        };
+        raw.data_dir = self.data_dir.or(raw.data_dir);
+        raw.storage = self.storage.or(raw.storage);
+        Ok(raw)
+    }
+}
+
+/// The server's settings; flags override the environment, which overrides the file.
+#[derive(Debug, Args)]
+struct Settings {
+    #[command(flatten)]
+    store: StoreSettings,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "OP_POD_LISTEN")]
+    listen: Option<String>,
+    /// Public base URL when behind a proxy.
+    #[arg(long, env = "OP_POD_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Serve this one pod at the server root (self-hosting).
     #[arg(long, env = "OP_POD_SINGLE_POD")]
     single_pod: Option<String>,
@@ -103,14 +123,9 @@ struct Settings {
 
 impl Settings {
     fn resolve(self) -> Result<crate::config::Config, String> {
-        let mut raw = match &self.config {
-            Some(path) => RawConfig::from_file(path)?,
-            None => RawConfig::default(),
-        };
+        let mut raw = self.store.raw()?;
         raw.listen = self.listen.or(raw.listen);
         raw.public_url = self.public_url.or(raw.public_url);
-        raw.data_dir = self.data_dir.or(raw.data_dir);
-        raw.storage = self.storage.or(raw.storage);
         raw.single_pod = self.single_pod.or(raw.single_pod);
         raw.admin_token = self.admin_token.or(raw.admin_token);
         for t in self.trust {
@@ -177,17 +192,17 @@ enum PodOp {
 }
 
 async fn pod_command(action: PodAction) -> Result<(), String> {
-    let (settings, op) = match action {
+    let (storage, op) = match action {
         PodAction::Create {
             name,
             owner,
-            settings,
-        } => (settings, PodOp::Create(name, owner)),
-        PodAction::Delete { name, settings } => (settings, PodOp::Delete(name)),
-        PodAction::LinkCode { name, settings } => (settings, PodOp::LinkCode(name)),
-        PodAction::List { settings } => (settings, PodOp::List),
+            storage,
+        } => (storage, PodOp::Create(name, owner)),
+        PodAction::Delete { name, storage } => (storage, PodOp::Delete(name)),
+        PodAction::LinkCode { name, storage } => (storage, PodOp::LinkCode(name)),
+        PodAction::List { storage } => (storage, PodOp::List),
     };
-    let config = settings.resolve()?;
+    let config = storage.raw()?.validate()?;
     // Operating on pods means operating on a server's data: never make up an empty one.
     if config.storage == BackendKind::Memory {
         return Err(
@@ -213,13 +228,14 @@ async fn pod_command(action: PodAction) -> Result<(), String> {
     };
     let state =
         AppState::new(&config, store.clone(), base, Clock::system()).map_err(|e| e.to_string())?;
-    let result = run_pod_op(&state, op).await;
+    let result = run_pod_op(&state, op, config.public_url.is_some()).await;
     store.close();
     result
 }
 
 #[allow(clippy::print_stdout)] // Reporting the outcome is this command's job.
-async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
+/// `known_url`: the configuration names the server's public URL, so pod URLs can be printed.
+async fn run_pod_op(state: &AppState, op: PodOp, known_url: bool) -> Result<(), String> {
     match op {
         PodOp::Create(name, owner) => {
             let name = PodName::parse(&name).map_err(|e| e.to_string())?;
@@ -227,12 +243,19 @@ async fn run_pod_op(state: &AppState, op: PodOp) -> Result<(), String> {
                 .create_pod(name.clone(), owner, None)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!(
-                "created pod {} at {} (WebID {})",
-                record.name,
-                state.pod_root(&name),
-                state.owner_webid(&name, &record)
-            );
+            if known_url {
+                println!(
+                    "created pod {} at {} (WebID {})",
+                    record.name,
+                    state.pod_root(&name),
+                    state.owner_webid(&name, &record)
+                );
+            } else {
+                println!(
+                    "created pod {} (its address is under the one `op-pod serve` prints)",
+                    record.name
+                );
+            }
         }
         PodOp::Delete(name) => {
             let name = PodName::parse(&name).map_err(|e| e.to_string())?;

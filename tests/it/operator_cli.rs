@@ -1,4 +1,4 @@
-//! The `op-pod pod …` operator commands, run as the program: they work on a server's stored
+//! The operator commands of `op-pod` and `op-hub`, run as the programs: they work on a server's stored
 //! data and never make up an empty store when pointed at the wrong folder.
 
 use std::process::Command;
@@ -49,4 +49,30 @@ fn a_pod_created_in_a_new_folder_is_listed_and_gets_a_link_code() {
     );
     let out = op_pod(&["pod", "list", "--storage", "memory"]);
     assert!(!out.status.success());
+}
+
+/// Offline commands offer only the settings they use: a newcomer reading `--help` should not
+/// wonder what `--listen` does to `client add`.
+#[test]
+fn offline_commands_list_only_the_settings_they_use() {
+    let help = |program: &str, args: &[&str]| {
+        let out = Command::new(program).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let hub = env!("CARGO_BIN_EXE_op-hub-under-test");
+    let pod = env!("CARGO_BIN_EXE_op-pod-under-test");
+    for (program, args) in [
+        (hub, &["client", "add", "--help"][..]),
+        (hub, &["keys", "rotate", "--help"]),
+        (pod, &["pod", "create", "--help"]),
+        (pod, &["pod", "list", "--help"]),
+    ] {
+        let text = help(program, args);
+        assert!(text.contains("--data"), "{args:?}: {text}");
+        for server_only in ["--listen", "--admin-token", "--pod-provider", "--trust"] {
+            assert!(!text.contains(server_only), "{args:?} offers {server_only}");
+        }
+    }
+    assert!(help(hub, &["serve", "--help"]).contains("--listen"));
+    assert!(help(pod, &["serve", "--help"]).contains("--trust"));
 }
