@@ -5,6 +5,12 @@ use std::fmt;
 /// `text/n3`: the media type of a Solid N3 Patch.
 pub const N3: &str = "text/n3";
 
+/// SPARQL Update, the other patch format the pod takes (the subset Solid clients send).
+pub const SPARQL_UPDATE: &str = "application/sparql-update";
+
+/// What a pod's `Accept-Patch` header lists.
+pub const ACCEPT_PATCH: &str = "text/n3, application/sparql-update";
+
 /// An RDF syntax the pod can parse and serialise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RdfFormat {

@@ -16,6 +16,7 @@ mod pod_isolation;
 mod pod_limits;
 mod pod_link;
 mod pod_resources;
+mod pod_solid;
 mod records_flow;
 mod stack;
 mod tidy;

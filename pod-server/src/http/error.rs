@@ -66,9 +66,11 @@ impl ResponseError for HttpError {
                 PodError::Rdf(RdfError::Serialize(..)) => StatusCode::INTERNAL_SERVER_ERROR,
                 PodError::Rdf(RdfError::TooLarge(_)) => StatusCode::PAYLOAD_TOO_LARGE,
                 PodError::Rdf(_) => StatusCode::BAD_REQUEST,
-                PodError::Patch(PatchError::Invalid(_) | PatchError::TooComplex(_)) => {
-                    StatusCode::BAD_REQUEST
-                }
+                PodError::Patch(
+                    PatchError::Invalid(_)
+                    | PatchError::InvalidSparql(_)
+                    | PatchError::TooComplex(_),
+                ) => StatusCode::BAD_REQUEST,
                 PodError::Patch(_) => StatusCode::CONFLICT,
                 PodError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 PodError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -135,7 +137,7 @@ impl ResponseError for HttpError {
                 res.insert_header((header::ALLOW, super::headers::ALLOW_ROOT));
             }
             HttpError::Pod(PodError::UnsupportedMediaType(_)) => {
-                res.insert_header(("Accept-Patch", "text/n3"));
+                res.insert_header(("Accept-Patch", op_protocol::media::ACCEPT_PATCH));
             }
             _ => {}
         }

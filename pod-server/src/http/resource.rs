@@ -3,7 +3,7 @@
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use futures_util::StreamExt;
-use op_protocol::media::{N3, RdfFormat};
+use op_protocol::media::{ACCEPT_PATCH, N3, RdfFormat, SPARQL_UPDATE};
 use op_protocol::path::{PodName, ResourcePath};
 use op_protocol::vocab::ldp;
 
@@ -14,7 +14,7 @@ use crate::auth::policy::{self, Identity, Modes};
 use crate::pod::error::PodError;
 use crate::pod::model::{Kind, Meta, Resource};
 use crate::pod::ops::{self, Content, Written};
-use crate::pod::patch::N3Patch;
+use crate::pod::patch::{N3Patch, Patch, sparql};
 use crate::pod::rdf;
 
 /// Entry point for every request under a pod: answers, then logs it if a client other than the
@@ -263,7 +263,7 @@ impl Target<'_> {
         if meta.kind == Kind::Container {
             res.insert_header(("Accept-Post", format!("{}, */*", RdfFormat::accept_list())));
         } else {
-            res.insert_header(("Accept-Patch", N3));
+            res.insert_header(("Accept-Patch", ACCEPT_PATCH));
         }
         headers::cors(self.req, res);
     }
@@ -414,9 +414,10 @@ impl Target<'_> {
     }
 
     async fn patch(self, payload: web::Payload) -> Result<HttpResponse, HttpError> {
-        if headers::content_type(self.req).as_deref() != Some(N3) {
+        let media = headers::content_type(self.req);
+        if !matches!(media.as_deref(), Some(N3 | SPARQL_UPDATE)) {
             return Err(PodError::UnsupportedMediaType(
-                "PATCH takes Solid N3 Patch documents only (Content-Type: text/n3)".into(),
+                "PATCH takes Solid N3 Patch (Content-Type: text/n3) or SPARQL Update (Content-Type: application/sparql-update)".into(),
             )
             .into());
         }
@@ -429,10 +430,14 @@ impl Target<'_> {
             max_steps: limits.max_patch_steps,
             budget: limits.rdf_budget(),
         };
+        let patch: Patch = if media.as_deref() == Some(SPARQL_UPDATE) {
+            sparql::parse(text, &self.url(), patch_limits)
+        } else {
+            N3Patch::parse(text, &self.url(), patch_limits).map(Patch::from)
+        }
+        .map_err(PodError::Patch)?;
         let job = ops::PatchJob {
-            patch: std::sync::Arc::new(
-                N3Patch::parse(text, &self.url(), patch_limits).map_err(PodError::Patch)?,
-            ),
+            patch: std::sync::Arc::new(patch),
             base: self.url(),
             budget: limits.rdf_budget(),
         };
@@ -515,7 +520,7 @@ fn options(req: &HttpRequest, path: &ResourcePath) -> HttpResponse {
     };
     let mut res = HttpResponse::NoContent();
     res.insert_header((header::ALLOW, allow))
-        .insert_header(("Accept-Patch", N3))
+        .insert_header(("Accept-Patch", ACCEPT_PATCH))
         .insert_header(("Accept-Put", "*/*"));
     if path.is_container() {
         res.insert_header(("Accept-Post", format!("{}, */*", RdfFormat::accept_list())));

@@ -591,7 +591,7 @@ fn sanitize_slug(slug: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct PatchJob {
     /// The parsed patch.
-    pub patch: std::sync::Arc<super::patch::N3Patch>,
+    pub patch: std::sync::Arc<super::patch::Patch>,
     /// The patched resource's URL, to resolve relative IRIs in the stored document.
     pub base: String,
     /// What parsing the stored document may build.

@@ -1,11 +1,17 @@
-//! Solid N3 Patch (`text/n3`): parsing the `solid:InsertDeletePatch` subset and applying it.
+//! PATCH documents: Solid N3 Patch (`text/n3`, the `solid:InsertDeletePatch` subset) and the
+//! SPARQL Update subset Solid clients send ([`sparql`]), both read into the same steps and
+//! applied the same way.
 //!
-//! A patch names up to three formulae — `solid:where`, `solid:deletes`, `solid:inserts` — whose
-//! contents are Turtle triples that may use `?variables`. The formulae are located with a small
-//! scanner that skips strings, IRIs and comments, then parsed together as generalised TriG (one
-//! named graph per formula), which is what sophia's generalised parser accepts, variables included.
-//! Semantics (Solid Protocol §5.3.1): `where` must match exactly one solution; every triple of
-//! `deletes` must be present; then `deletes` are removed and `inserts` added, atomically.
+//! A step has up to three parts — where, deletes, inserts — whose contents are Turtle triples
+//! that may use `?variables`. The parts are located with a small scanner ([`scan`]) that skips
+//! strings, IRIs and comments, then parsed together as generalised TriG (one named graph per part
+//! of each step), which is what sophia's generalised parser accepts, variables included.
+//! Semantics (Solid Protocol §5.3.1, and for SPARQL as the leading Solid servers apply it): the
+//! where part must match exactly one solution; every triple to delete must be present; then the
+//! deletes are removed and the inserts added. A request's steps apply in order, all or nothing.
+
+mod scan;
+pub mod sparql;
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +27,7 @@ use op_protocol::bounded::{MAX_DEPTH, Syntax, check_depth};
 use sophia_api::source::StreamError;
 
 use super::rdf::{Budget, Quad, Sink};
+use scan::{prefixes, scan};
 
 /// A patch was malformed (400) or could not be applied to the resource (409).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -28,15 +35,18 @@ pub enum PatchError {
     /// The document is not a valid N3 Patch.
     #[error("invalid N3 Patch: {0}")]
     Invalid(String),
-    /// `solid:where` matched no solution or more than one.
-    #[error("the patch's solid:where clause matched {0} solutions; it must match exactly one")]
+    /// The document is not a SPARQL Update this pod takes.
+    #[error("invalid SPARQL Update: {0}")]
+    InvalidSparql(String),
+    /// The where clause matched no solution or more than one.
+    #[error("the patch's where clause matched {0} solutions; it must match exactly one")]
     WhereMismatch(usize),
     /// A triple of `solid:deletes` is not in the resource.
     #[error("the patch deletes a triple that the resource does not contain: {0}")]
     DeleteMismatch(String),
     /// Solving `solid:where` would take more steps than a request may.
     #[error(
-        "solving the patch's solid:where clause takes more than {0} matching steps; use fewer free variables or name the subjects"
+        "solving the patch's where clause takes more than {0} matching steps; use fewer free variables or name the subjects"
     )]
     TooComplex(u64),
 }
@@ -64,6 +74,28 @@ pub struct N3Patch {
     max_steps: u64,
 }
 
+/// What a PATCH request asks: its steps, applied in order to the same document.
+#[derive(Debug)]
+pub struct Patch {
+    steps: Vec<N3Patch>,
+}
+
+impl From<N3Patch> for Patch {
+    fn from(step: N3Patch) -> Self {
+        Patch { steps: vec![step] }
+    }
+}
+
+impl Patch {
+    /// Applies every step in order; the first that fails fails the whole patch.
+    pub fn apply(&self, quads: Vec<Quad>) -> Result<Vec<Quad>, PatchError> {
+        self.steps
+            .iter()
+            .try_fold(quads, |quads, step| step.apply(quads))
+    }
+}
+
+/// The part of a step a body of triples is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Where,
@@ -71,13 +103,30 @@ enum Role {
     Inserts,
 }
 
+/// The prefix of the named graphs that carry the parts while parsing.
+const GRAPH: &str = "urn:x-op-patch:";
+
 impl Role {
-    fn graph(self) -> &'static str {
+    const ALL: [Role; 3] = [Role::Where, Role::Deletes, Role::Inserts];
+
+    fn name(self) -> &'static str {
         match self {
-            Role::Where => "urn:x-op-patch:where",
-            Role::Deletes => "urn:x-op-patch:deletes",
-            Role::Inserts => "urn:x-op-patch:inserts",
+            Role::Where => "where",
+            Role::Deletes => "deletes",
+            Role::Inserts => "inserts",
         }
+    }
+
+    /// The graph that carries this part of step `step`.
+    fn graph(self, step: usize) -> String {
+        format!("{GRAPH}{step}:{}", self.name())
+    }
+
+    /// The step and part a graph carries.
+    fn of_graph(iri: &str) -> Option<(usize, Role)> {
+        let (step, name) = iri.strip_prefix(GRAPH)?.split_once(':')?;
+        let role = Role::ALL.into_iter().find(|r| r.name() == name)?;
+        Some((step.parse().ok()?, role))
     }
 }
 
@@ -105,8 +154,8 @@ impl N3Patch {
                 "the patch resource must have type solid:InsertDeletePatch".into(),
             ));
         }
-        let mut trig = scan.prologue.clone();
         let mut seen = Vec::new();
+        let mut parts = Vec::new();
         for (predicate, body) in &scan.formulae {
             let role = match expand(predicate).as_deref() {
                 Some(iri) if iri == format!("{}where", solid::NS) => Role::Where,
@@ -122,7 +171,25 @@ impl N3Patch {
                 return Err(PatchError::Invalid(format!("{predicate} appears twice")));
             }
             seen.push(role);
-            trig.push_str(&format!("\n<{}> {{ {body} }}\n", role.graph()));
+            parts.push((role, body.clone()));
+        }
+        let mut steps = Self::build(&scan.prologue, &[parts], base, limits)?;
+        Ok(steps.pop().expect("one step was given"))
+    }
+
+    /// Parses the parts of each step (Turtle-like bodies after `prologue`'s prefixes) together,
+    /// under one budget, into validated steps. Errors are [`PatchError::Invalid`].
+    fn build(
+        prologue: &str,
+        steps: &[Vec<(Role, String)>],
+        base: &str,
+        limits: PatchLimits,
+    ) -> Result<Vec<N3Patch>, PatchError> {
+        let mut trig = prologue.to_owned();
+        for (i, parts) in steps.iter().enumerate() {
+            for (role, body) in parts {
+                trig.push_str(&format!("\n<{}> {{ {body} }}\n", role.graph(i)));
+            }
         }
         let base_iri = BaseIriRef::new(Box::<str>::from(base)).ok();
         let mut sink = Sink::new(limits.budget);
@@ -134,30 +201,40 @@ impl N3Patch {
                 StreamError::SourceError(e) => PatchError::Invalid(e.to_string()),
                 StreamError::SinkError(e) => PatchError::Invalid(e.to_string()),
             })?;
-        let mut patch = N3Patch {
-            conditions: Vec::new(),
-            deletes: Vec::new(),
-            inserts: Vec::new(),
-            max_steps: limits.max_steps,
-        };
+        let mut patches: Vec<N3Patch> = steps
+            .iter()
+            .map(|_| N3Patch {
+                conditions: Vec::new(),
+                deletes: Vec::new(),
+                inserts: Vec::new(),
+                max_steps: limits.max_steps,
+            })
+            .collect();
         for ([s, p, o], g) in sink.into_quads() {
             let graph = g.as_ref().and_then(|g| g.iri()).map(|i| i.to_string());
-            let target = match graph.as_deref() {
-                Some(g) if g == Role::Where.graph() => &mut patch.conditions,
-                Some(g) if g == Role::Deletes.graph() => &mut patch.deletes,
-                Some(g) if g == Role::Inserts.graph() => &mut patch.inserts,
-                _ => continue,
+            let Some((i, role)) = graph.as_deref().and_then(Role::of_graph) else {
+                continue;
+            };
+            let Some(patch) = patches.get_mut(i) else {
+                continue;
+            };
+            let target = match role {
+                Role::Where => &mut patch.conditions,
+                Role::Deletes => &mut patch.deletes,
+                Role::Inserts => &mut patch.inserts,
             };
             target.push([s, p, o]);
         }
-        patch.validate(limits.max_patterns)?;
-        Ok(patch)
+        for patch in &patches {
+            patch.validate(limits.max_patterns)?;
+        }
+        Ok(patches)
     }
 
     fn validate(&self, max_patterns: usize) -> Result<(), PatchError> {
         if self.conditions.len() > max_patterns {
             return Err(PatchError::Invalid(format!(
-                "solid:where has {} patterns; the limit is {max_patterns}",
+                "the where clause has {} patterns; the limit is {max_patterns}",
                 self.conditions.len()
             )));
         }
@@ -176,14 +253,14 @@ impl N3Patch {
         let blank = |ps: &[Pattern]| ps.iter().flatten().any(|t| t.is_blank_node());
         if blank(&self.conditions) || blank(&self.deletes) {
             return Err(PatchError::Invalid(
-                "solid:where and solid:deletes may not contain blank nodes".into(),
+                "the where and delete clauses may not contain blank nodes".into(),
             ));
         }
         let bound: HashSet<String> = variables(&self.conditions).collect();
         for v in variables(&self.deletes).chain(variables(&self.inserts)) {
             if !bound.contains(&v) {
                 return Err(PatchError::Invalid(format!(
-                    "variable ?{v} is used but not bound in solid:where"
+                    "variable ?{v} is used but not bound in the where clause"
                 )));
             }
         }
@@ -339,137 +416,6 @@ fn show(t: &Pattern) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-struct Scan {
-    /// Everything outside formulae (prefixes, the patch resource's own triples).
-    outer: String,
-    /// Prefix and base declarations, to put in front of the formulae.
-    prologue: String,
-    /// `(predicate before the formula, formula contents)`.
-    formulae: Vec<(String, String)>,
-}
-
-/// Splits a patch into its outer text and its formulae, skipping strings, IRIs and comments.
-fn scan(text: &str) -> Result<Scan, PatchError> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut outer = String::new();
-    let mut formulae = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '{' => {
-                let start = i + 1;
-                let end = skip_to_close(&chars, start)?;
-                let predicate = last_token(&outer);
-                formulae.push((predicate, chars[start..end].iter().collect()));
-                outer.push_str(" [] ");
-                i = end + 1;
-            }
-            '}' => return Err(PatchError::Invalid("unbalanced '}'".into())),
-            _ => {
-                let next = skip_token(&chars, i)?;
-                outer.extend(&chars[i..next]);
-                i = next;
-            }
-        }
-    }
-    let prologue = outer
-        .lines()
-        .filter(|l| {
-            let l = l.trim_start().to_ascii_lowercase();
-            l.starts_with("@prefix")
-                || l.starts_with("prefix")
-                || l.starts_with("@base")
-                || l.starts_with("base")
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(Scan {
-        outer,
-        prologue,
-        formulae,
-    })
-}
-
-/// The index just past the token starting at `i`: a whole string, IRI or comment, else one char.
-fn skip_token(chars: &[char], i: usize) -> Result<usize, PatchError> {
-    let unterminated = |what: &str| PatchError::Invalid(format!("unterminated {what}"));
-    match chars[i] {
-        '<' => {
-            let end = chars[i..]
-                .iter()
-                .position(|c| *c == '>')
-                .ok_or_else(|| unterminated("IRI"))?;
-            Ok(i + end + 1)
-        }
-        '#' => Ok(chars[i..]
-            .iter()
-            .position(|c| *c == '\n')
-            .map_or(chars.len(), |e| i + e + 1)),
-        q @ ('"' | '\'') => {
-            let long = chars.get(i + 1) == Some(&q) && chars.get(i + 2) == Some(&q);
-            let mut j = if long { i + 3 } else { i + 1 };
-            while j < chars.len() {
-                if chars[j] == '\\' {
-                    j += 2;
-                    continue;
-                }
-                if chars[j] == q
-                    && (!long || (chars.get(j + 1) == Some(&q) && chars.get(j + 2) == Some(&q)))
-                {
-                    return Ok(if long { j + 3 } else { j + 1 });
-                }
-                j += 1;
-            }
-            Err(unterminated("string"))
-        }
-        _ => Ok(i + 1),
-    }
-}
-
-fn skip_to_close(chars: &[char], mut i: usize) -> Result<usize, PatchError> {
-    while i < chars.len() {
-        match chars[i] {
-            '}' => return Ok(i),
-            '{' => {
-                return Err(PatchError::Invalid(
-                    "nested formulae are not supported".into(),
-                ));
-            }
-            _ => i = skip_token(chars, i)?,
-        }
-    }
-    Err(PatchError::Invalid(
-        "unterminated formula: missing '}'".into(),
-    ))
-}
-
-fn last_token(text: &str) -> String {
-    text.trim_end()
-        .rsplit(|c: char| c.is_whitespace() || c == ';')
-        .next()
-        .unwrap_or("")
-        .to_owned()
-}
-
-fn prefixes(outer: &str) -> HashMap<String, String> {
-    let mut map = HashMap::new();
-    for line in outer.lines() {
-        let l = line.trim();
-        let rest = l
-            .strip_prefix("@prefix")
-            .or_else(|| l.strip_prefix("PREFIX"))
-            .or_else(|| l.strip_prefix("prefix"));
-        if let Some(rest) = rest
-            && let Some((p, iri)) = rest.split_once(':')
-            && let Some(iri) = iri.trim().strip_prefix('<')
-            && let Some((iri, _)) = iri.split_once('>')
-        {
-            map.insert(p.trim().to_owned(), iri.to_owned());
-        }
-    }
-    map
 }
 
 #[cfg(test)]
