@@ -428,7 +428,10 @@ async fn headers_describe_each_resource() {
         .await
         .unwrap();
     assert_eq!(head.status(), 200);
-    assert_eq!(head.headers()["accept-patch"], op_protocol::media::ACCEPT_PATCH);
+    assert_eq!(
+        head.headers()["accept-patch"],
+        op_protocol::media::ACCEPT_PATCH
+    );
     assert!(text(head).await.is_empty());
     let preflight = pod
         .client

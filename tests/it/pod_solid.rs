@@ -99,3 +99,63 @@ async fn sparql_update_patches_like_n3_patch() {
     );
     pod.stop().await;
 }
+
+#[tokio::test]
+async fn negotiation_picks_by_quality_among_what_keeps_named_graphs() {
+    let pod = PodServer::memory().await;
+    // A document with a named graph, as a signed credential's proof is.
+    let trig = "<#cred> <http://example.org/p> \"v\" .\n<#proof> { <#proof> <http://example.org/sig> \"abc\" . }\n";
+    let res = pod
+        .owner(Method::PUT, "/signed")
+        .header("Content-Type", "application/trig")
+        .body(trig)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let read = |accept: &'static str| {
+        pod.owner(Method::GET, "/signed")
+            .header("Accept", accept)
+            .send()
+    };
+    // Turtle is preferred but cannot carry the proof: the acceptable JSON-LD is served instead.
+    for accept in [
+        "text/turtle;q=1.0, application/ld+json;q=0.5",
+        "application/json",
+    ] {
+        let res = read(accept).await.unwrap();
+        assert_eq!(res.status(), 200, "{accept}");
+        let media = res.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = res.text().await.unwrap();
+        assert!(media.contains("json"), "{accept}: {media}");
+        assert!(
+            body.contains("abc") && body.contains("@graph"),
+            "{accept}: {body}"
+        );
+    }
+    // Anything else at a low q: the stored TriG, proof included.
+    let res = read("text/turtle, */*;q=0.1").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/trig");
+    assert_eq!(res.text().await.unwrap(), trig);
+    // Only Turtle: never the credential without its proof.
+    let res = read("text/turtle").await.unwrap();
+    assert_eq!(res.status(), 406);
+    let message = res.text().await.unwrap();
+    assert!(message.contains("application/ld+json"), "{message}");
+
+    // A Turtle document asked for as JSON: JSON-LD, labelled as asked.
+    pod.put_turtle("/plain", "<#a> <http://example.org/p> \"v\" .")
+        .await;
+    let res = pod
+        .owner(Method::GET, "/plain")
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let json: serde_json::Value = res.json().await.unwrap();
+    assert!(json.to_string().contains("http://example.org/p"), "{json}");
+    pod.stop().await;
+}

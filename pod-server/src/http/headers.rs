@@ -68,7 +68,11 @@ pub fn negotiate(accept: Option<&str>, candidates: &[&str]) -> Option<usize> {
     chosen.map(|(i, _)| i)
 }
 
-/// The candidate media types for an RDF document stored as `stored`: itself first, then the rest.
+/// Plain JSON, which a JSON-LD document also is: offered last, for clients that ask for JSON.
+pub const JSON: &str = "application/json";
+
+/// The candidate media types for an RDF document stored as `stored`: itself first, then the
+/// other RDF syntaxes, then plain JSON (served as JSON-LD).
 pub fn rdf_candidates(stored: &str) -> Vec<&str> {
     let mut out = vec![stored];
     out.extend(
@@ -77,7 +81,16 @@ pub fn rdf_candidates(stored: &str) -> Vec<&str> {
             .map(|f| f.media_type())
             .filter(|m| *m != stored),
     );
+    out.push(JSON);
     out
+}
+
+/// The RDF syntax a candidate of [`rdf_candidates`] is written in.
+pub fn rdf_format(candidate: &str) -> Option<RdfFormat> {
+    if candidate == JSON {
+        return Some(RdfFormat::JsonLd);
+    }
+    RdfFormat::from_media_type(candidate)
 }
 
 /// How entity tags compare (RFC 9110 §8.8.3.2).

@@ -315,17 +315,8 @@ impl Target<'_> {
                 Ok(res.streaming(stream))
             }
             Kind::Rdf => {
-                let candidates = headers::rdf_candidates(&meta.media_type);
-                let chosen = negotiate_or_406(accept, &candidates)?;
-                res.insert_header((header::CONTENT_TYPE, candidates[chosen]));
-                if chosen == 0 {
-                    return Ok(if head {
-                        res.finish()
-                    } else {
-                        res.body(resource.body)
-                    });
-                }
-                let body = self.convert(&resource, candidates[chosen]).await?;
+                let (media, body) = self.representation(&resource, accept).await?;
+                res.insert_header((header::CONTENT_TYPE, media));
                 Ok(if head { res.finish() } else { res.body(body) })
             }
             Kind::NonRdf => {
@@ -340,10 +331,55 @@ impl Target<'_> {
     }
 
     /// Converts a stored RDF document to another syntax.
-    async fn convert(&self, resource: &Resource, target: &str) -> Result<String, HttpError> {
+    /// The best representation of an RDF document for `accept` (RFC 9110 §12.5.1, by q-value
+    /// over what the document can be served as): the stored bytes when its syntax is chosen,
+    /// else a conversion. A document with named graphs (a credential's proof) is never served
+    /// without them: when the preferred syntax cannot carry them, the next acceptable one that
+    /// can is chosen, and 406 says which exist when none is acceptable.
+    async fn representation(
+        &self,
+        resource: &Resource,
+        accept: Option<&str>,
+    ) -> Result<(&'static str, Vec<u8>), HttpError> {
+        let stored = resource.meta.media_type.as_str();
+        let mut candidates = headers::rdf_candidates(stored);
+        let mut graphs = false;
+        loop {
+            let chosen = headers::negotiate(accept, &candidates).ok_or_else(|| {
+                let why = if graphs {
+                    "this document has named graphs (such as a credential's proof), which the accepted syntaxes cannot carry"
+                } else {
+                    "none of the accepted media types can be produced"
+                };
+                PodError::NotAcceptable(format!("{why}; available: {}", candidates.join(", ")))
+            })?;
+            let media = candidates[chosen];
+            let format = headers::rdf_format(media);
+            let media: &'static str = match format {
+                Some(f) if media != headers::JSON => f.media_type(),
+                _ => headers::JSON,
+            };
+            if format == RdfFormat::from_media_type(stored) {
+                return Ok((media, resource.body.clone()));
+            }
+            match self
+                .convert(resource, format.expect("candidates are RDF"))
+                .await
+            {
+                Err(HttpError::Pod(PodError::Rdf(rdf::RdfError::NamedGraphsLost(_)))) => {
+                    candidates.retain(|c| {
+                        headers::rdf_format(c).is_some_and(RdfFormat::has_named_graphs)
+                    });
+                    graphs = true;
+                }
+                converted => return Ok((media, converted?.into_bytes())),
+            }
+        }
+    }
+
+    async fn convert(&self, resource: &Resource, to: RdfFormat) -> Result<String, HttpError> {
         let from = RdfFormat::from_media_type(&resource.meta.media_type)
             .ok_or_else(|| PodError::NotAcceptable("the stored media type is not RDF".into()))?;
-        let to = RdfFormat::from_media_type(target).expect("candidates are RDF formats");
         let (body, url, budget) = (
             resource.body.clone(),
             self.url(),
