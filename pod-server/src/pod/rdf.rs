@@ -284,19 +284,23 @@ pub fn serialize(quads: &[Quad], format: RdfFormat) -> Result<String, RdfError> 
             let config = TurtleConfig::new()
                 .with_pretty(prettifiable(&triples))
                 .with_own_prefix_map(prefix_map());
-            TurtleSerializer::new_stringifier_with_config(config)
-                .serialize_graph(&triples)
-                .map_err(|e| err(&e))?
-                .to_string()
+            at_prefixes(
+                TurtleSerializer::new_stringifier_with_config(config)
+                    .serialize_graph(&triples)
+                    .map_err(|e| err(&e))?
+                    .as_str(),
+            )
         }
         RdfFormat::NTriples => NTriplesSerializer::new_stringifier()
             .serialize_graph(&triples)
             .map_err(|e| err(&e))?
             .to_string(),
-        RdfFormat::TriG => TriGSerializer::new_stringifier()
-            .serialize_dataset(&quads)
-            .map_err(|e| err(&e))?
-            .to_string(),
+        RdfFormat::TriG => at_prefixes(
+            TriGSerializer::new_stringifier()
+                .serialize_dataset(&quads)
+                .map_err(|e| err(&e))?
+                .as_str(),
+        ),
         RdfFormat::NQuads => NQuadsSerializer::new_stringifier()
             .serialize_dataset(&quads)
             .map_err(|e| err(&e))?
@@ -310,6 +314,23 @@ pub fn serialize(quads: &[Quad], format: RdfFormat) -> Result<String, RdfError> 
         }
     };
     Ok(text)
+}
+
+/// Rewrites the leading SPARQL-style `PREFIX p: <ns>` lines sophia writes as `@prefix p: <ns> .`,
+/// which every Turtle parser reads (rdflib.js, used by SolidOS and mashlib, reads only these).
+fn at_prefixes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(line_end) = rest.find('\n')
+        && let Some(decl) = rest[..line_end].strip_prefix("PREFIX ")
+    {
+        out.push_str("@prefix ");
+        out.push_str(decl);
+        out.push_str(" .\n");
+        rest = &rest[line_end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Graphs pretty-printed with nested `[ ]`: sophia's pretty serialiser recurses once per nested
@@ -507,5 +528,40 @@ mod tests {
             Err(RdfError::NamedGraphsLost(RdfFormat::Turtle))
         );
         assert!(serialize(&quads, RdfFormat::TriG).is_ok());
+    }
+
+    #[test]
+    fn turtle_is_written_with_at_prefix_lines() {
+        let quads = parse(
+            RdfFormat::Turtle,
+            b"@prefix s: <https://schema.org/>. <#me> s:name \"Alice\".",
+            "http://pod.test/alice/card",
+            BUDGET,
+        )
+        .unwrap();
+        let turtle = serialize(&quads, RdfFormat::Turtle).unwrap();
+        assert!(
+            turtle.contains("@prefix schema: <https://schema.org/> ."),
+            "{turtle}"
+        );
+        for format in [RdfFormat::Turtle, RdfFormat::TriG] {
+            let text = serialize(&quads, format).unwrap();
+            assert!(!text.contains("PREFIX"), "{text}");
+            assert!(text.starts_with("@prefix "), "{text}");
+            assert_eq!(
+                parse(
+                    format,
+                    text.as_bytes(),
+                    "http://pod.test/alice/card",
+                    BUDGET
+                )
+                .unwrap(),
+                quads
+            );
+        }
+        assert_eq!(
+            at_prefixes("PREFIX a: <x:>\n<s> <p> \"PREFIX b\" .\n"),
+            "@prefix a: <x:> .\n<s> <p> \"PREFIX b\" .\n"
+        );
     }
 }
