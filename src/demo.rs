@@ -81,26 +81,10 @@ async fn push_records(stack: &Stack, data: &Path, webid: &str) -> anyhow::Result
     let issuer_url = op_hub::platform::controller_url(hub, PLATFORM);
     let issuer = op_connector::platform::Issuer {
         method: format!("{issuer_url}#{}", registered.fragment),
-        status_list: op_hub::platform::status_list_url(hub, PLATFORM, "1"),
-        url: issuer_url.clone(),
+        url: issuer_url,
     };
     let clock = op_protocol::clock::Clock::system();
-    if op_hub::platform::status_list(hub, PLATFORM, "1")?.is_none() {
-        let signer = op_protocol::record::Signer::new(
-            key.clone(),
-            op_protocol::iri::AbsoluteIri::parse("issuer", &issuer.url)?,
-            op_protocol::proof::VerificationMethodId::parse(&issuer.method)?,
-        );
-        let empty = op_protocol::status::status_list_credential(
-            &issuer.status_list,
-            op_protocol::status::StatusPurpose::Revocation,
-            &op_protocol::status::StatusList::new(0),
-        );
-        let signed = signer.sign_status_list(&empty, &clock)?;
-        op_hub::platform::put_status_list(hub, &platform, "1", signed)
-            .await
-            .map_err(anyhow::Error::msg)?;
-    }
+    let signer = issuer.signer(key)?;
     let pod = PodName::parse(WORKER).expect("a valid pod name");
     let state = &stack.pod.state;
     let folder = ResourcePath::parse(&format!("/gigs/{PLATFORM}/")).expect("a valid path");
@@ -113,7 +97,47 @@ async fn push_records(stack: &Stack, data: &Path, webid: &str) -> anyhow::Result
     {
         return Ok(0);
     }
-    let records = op_connector::platform::prepare(EXPORT, key, &issuer, webid, &clock)?;
+    // Entries allocated by the hub, as for any platform; the list is published empty first.
+    let now = op_protocol::datetime::DateTime::from_unix_millis(clock.now_millis());
+    let issuance = issuer.issuance(webid, now)?;
+    let mut unsigned = op_protocol::record::convert(
+        &op_protocol::record::GigExport::from_json(EXPORT)?,
+        &issuance,
+    )?;
+    let ids = unsigned.iter().map(|r| r.id.clone()).collect();
+    let entries = op_hub::status_lists::allocate(hub, &platform, ids).await?;
+    for list in entries
+        .allocations
+        .iter()
+        .map(|a| &a.status_list_credential)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let name = list.rsplit('/').next().unwrap_or_default();
+        if op_hub::status_lists::status_list(hub, PLATFORM, name)?.is_none() {
+            let empty = op_protocol::status::status_list_credential(
+                list,
+                op_protocol::status::StatusPurpose::Revocation,
+                &op_protocol::status::StatusList::new(0),
+            );
+            let signed = signer.sign_status_list(&empty, &clock)?;
+            op_hub::status_lists::put_status_list(hub, &platform, name, signed).await?;
+        }
+    }
+    let mut records = Vec::new();
+    for record in unsigned.drain(..) {
+        let entry = entries
+            .allocations
+            .iter()
+            .find(|a| a.record == record.id)
+            .with_context(|| format!("no status entry for {}", record.id))?;
+        let at = (
+            entry.status_list_credential.clone(),
+            entry.status_list_index.parse()?,
+        );
+        records.push(op_connector::platform::sign_with_entry(
+            record, &at, &signer, &clock,
+        )?);
+    }
     let count = records.len();
     for record in records {
         let path = folder.child(&record.name, false)?;

@@ -42,6 +42,10 @@ pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
+        // Shorter than the usual 5 s server keep-alive (actix, Node): an idle connection is not
+        // reused just as the server closes it, which would fail a request the server may have
+        // carried out (a retried PUT then reports "unchanged" for a record it just updated).
+        .pool_idle_timeout(std::time::Duration::from_secs(4))
         .build()
         .expect("an HTTP client with the ring provider")
 }
@@ -105,8 +109,9 @@ pub async fn register_key(
     public_key_multibase: &str,
 ) -> Result<String, HubError> {
     let url = format!(
-        "{}{HUB_PLATFORMS}/{client_id}/keys",
-        hub.trim_end_matches('/')
+        "{}{}/keys",
+        hub.trim_end_matches('/'),
+        op_protocol::routes::hub_platform(client_id)
     );
     let req = http
         .post(&url)
@@ -143,14 +148,81 @@ pub async fn publish_status_list(
     credential: &serde_json::Value,
 ) -> Result<(), HubError> {
     let url = format!(
-        "{}{HUB_PLATFORMS}/{client_id}/status/{name}",
-        hub.trim_end_matches('/')
+        "{}{}",
+        hub.trim_end_matches('/'),
+        op_protocol::routes::hub_status_list(client_id, name)
     );
     let req = http
         .put(&url)
         .basic_auth(client_id, Some(client_secret))
         .json(credential);
     send(req, &url).await.map(|_| ())
+}
+
+/// Status list entries the hub allocated, by record id.
+#[derive(Debug, Clone, Default)]
+pub struct StatusEntries {
+    /// `record id → (list URL, index)` for records that may be issued.
+    pub allocated: std::collections::HashMap<String, (String, u64)>,
+    /// Records whose entry is already set: withdrawn for good.
+    pub withdrawn: Vec<String>,
+}
+
+/// Record ids per allocation request (the hub's bound).
+const ALLOCATION_BATCH: usize = 1_000;
+
+/// Asks the hub for the status list entry of each record id: the same entry every time for the
+/// same id, never another record's (`POST {hub}/platforms/{id}/status-allocations`).
+pub async fn allocate_status(
+    http: &reqwest::Client,
+    hub: &Credentials<'_>,
+    records: &[String],
+) -> Result<StatusEntries, HubError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Entry {
+        record: String,
+        status_list_credential: String,
+        status_list_index: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        allocations: Vec<Entry>,
+        withdrawn: Vec<Entry>,
+    }
+    let url = format!(
+        "{}{}",
+        hub.hub.trim_end_matches('/'),
+        op_protocol::routes::hub_status_allocations(hub.client_id)
+    );
+    let mut out = StatusEntries::default();
+    for chunk in records.chunks(ALLOCATION_BATCH) {
+        let req = http
+            .post(&url)
+            .basic_auth(hub.client_id, Some(hub.client_secret))
+            .json(&serde_json::json!({ "records": chunk }));
+        let malformed = |reason: String| HubError::Malformed {
+            url: url.clone(),
+            what: "status allocation",
+            reason,
+        };
+        let answer: Answer = send(req, &url)
+            .await?
+            .json()
+            .await
+            .map_err(|e| malformed(e.to_string()))?;
+        for e in answer.allocations {
+            let index = e
+                .status_list_index
+                .parse()
+                .map_err(|_| malformed(format!("index {:?}", e.status_list_index)))?;
+            out.allocated
+                .insert(e.record, (e.status_list_credential, index));
+        }
+        out.withdrawn
+            .extend(answer.withdrawn.into_iter().map(|e| e.record));
+    }
+    Ok(out)
 }
 
 /// A platform's credentials at a hub, for the calls it makes as itself.

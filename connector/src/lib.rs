@@ -14,6 +14,7 @@ pub mod platform;
 pub mod pod;
 pub mod session;
 pub mod summary;
+pub mod sync;
 pub mod tokens;
 pub mod verify;
 

@@ -5,7 +5,9 @@ use op_protocol::clock::Clock;
 use op_protocol::datetime::DateTime;
 use op_protocol::iri::AbsoluteIri;
 use op_protocol::proof::{KeyPair, VerificationMethodId};
-use op_protocol::record::{GigExport, Issuance, Signer, StatusAllocation, convert};
+use op_protocol::record::gigdata::Interaction;
+use op_protocol::record::{Credential, GigExport, Issuance, RecordKind, Signer, convert};
+use op_protocol::status::{StatusEntry, StatusPurpose};
 use serde_json::Value;
 
 use crate::error::ConnectorError;
@@ -34,50 +36,59 @@ pub struct Issuer {
     pub url: String,
     /// The verification method the hub lists for the key (`{url}#key-n`).
     pub method: String,
-    /// The status list records point into (`{url}/status/{name}`).
-    pub status_list: String,
 }
 
-/// Converts an export (Gig Data Standard JSON) for the worker `subject` (their WebID) and signs
-/// every record; returns them ready to push.
-pub fn prepare(
+impl Issuer {
+    /// The signer for this issuer with `key`.
+    pub fn signer(&self, key: KeyPair) -> Result<Signer, ConnectorError> {
+        let iri = AbsoluteIri::parse("issuer", &self.url)
+            .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
+        let method = VerificationMethodId::parse(&self.method)
+            .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
+        Ok(Signer::new(key, iri, method))
+    }
+
+    /// How this issuer's records for `subject` (the worker's WebID) are issued from `now` on;
+    /// status entries are allocated by the hub per record, not numbered here.
+    pub fn issuance(&self, subject: &str, now: DateTime) -> Result<Issuance, ConnectorError> {
+        let mut issuance = Issuance::unallocated(&self.url, now);
+        issuance.subject = Some(
+            AbsoluteIri::parse("subject", subject)
+                .map_err(|e| ConnectorError::Invalid(e.to_string()))?,
+        );
+        Ok(issuance)
+    }
+}
+
+/// Converts an export (Gig Data Standard JSON) into unsigned records — gigs and achievements,
+/// without the track record, which describes the whole folder — and the export's gigs.
+pub fn unsigned_records(
     export: &str,
-    key: KeyPair,
-    issuer: &Issuer,
-    subject: &str,
+    issuance: &Issuance,
+) -> Result<(Vec<Credential>, Vec<Interaction>), ConnectorError> {
+    let export = GigExport::from_json(export).map_err(ConnectorError::Record)?;
+    let mut records = convert(&export, issuance).map_err(ConnectorError::Record)?;
+    records.retain(|r| r.kind() != RecordKind::TrackRecord);
+    Ok((records, export.interactions))
+}
+
+/// Puts the hub-allocated status entry `(list URL, index)` into `record` and signs it.
+pub fn sign_with_entry(
+    mut record: Credential,
+    (list, index): &(String, u64),
+    signer: &Signer,
     clock: &Clock,
-) -> Result<Vec<Outgoing>, ConnectorError> {
-    let invalid = |e: op_protocol::record::RecordError| ConnectorError::Record(e);
-    let export = GigExport::from_json(export).map_err(invalid)?;
-    let iri = |what: &'static str, v: &str| {
-        AbsoluteIri::parse(what, v).map_err(|e| ConnectorError::Invalid(e.to_string()))
-    };
-    let now = DateTime::from_unix_millis(clock.now_millis());
-    let mut issuance = Issuance::new(
-        &issuer.url,
-        now,
-        StatusAllocation {
-            list: iri("status list", &issuer.status_list)?,
-            first_index: 0,
-        },
-    );
-    issuance.subject = Some(iri("subject", subject)?);
-    let method = VerificationMethodId::parse(&issuer.method)
+) -> Result<Outgoing, ConnectorError> {
+    record.credential_status = Some(StatusEntry::new(list, *index, StatusPurpose::Revocation));
+    let signed = signer
+        .sign(&record, clock)
+        .map_err(ConnectorError::Record)?;
+    let body = serde_json::to_string_pretty(&signed)
         .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
-    let signer = Signer::new(key, iri("issuer", &issuer.url)?, method);
-    convert(&export, &issuance)
-        .map_err(invalid)?
-        .iter()
-        .map(|record| {
-            let signed = signer.sign(record, clock).map_err(invalid)?;
-            let body = serde_json::to_string_pretty(&signed)
-                .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
-            Ok(Outgoing {
-                name: resource_name(&signed),
-                body,
-            })
-        })
-        .collect()
+    Ok(Outgoing {
+        name: resource_name(&signed),
+        body,
+    })
 }
 
 /// A platform withdraws records: each is deleted from the worker's pod and flagged revoked in the
@@ -91,7 +102,7 @@ pub async fn withdraw(
     names: &[String],
     clock: &Clock,
 ) -> Result<Vec<u64>, ConnectorError> {
-    use op_protocol::status::{StatusList, StatusPurpose, status_list_credential};
+    use op_protocol::status::{StatusList, status_list_credential};
     let (_, pod) = session.access_token(false).await?;
     let folder = format!("{pod}{}{}/", op_protocol::routes::POD_GIGS, hub.client_id);
     let mut flagged: Vec<(String, u64)> = Vec::new();

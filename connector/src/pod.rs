@@ -21,7 +21,7 @@ pub struct PushSummary {
     pub created: Vec<String>,
     /// Replaced (the content changed).
     pub updated: Vec<String>,
-    /// Already there, byte for byte.
+    /// Already there with the same content (only the signing time would differ).
     pub unchanged: Vec<String>,
     /// Not written, with the reason.
     pub failed: Vec<(String, String)>,
@@ -122,6 +122,19 @@ async fn unexpected(method: &str, url: &str, res: reqwest::Response) -> Connecto
     }
 }
 
+/// Whether two signed records say the same thing: equal apart from when they were signed
+/// (`proof`, `validFrom`), so re-running a sync on unchanged data writes nothing.
+fn same_record(stored: &str, new: &str) -> bool {
+    let content = |text: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let map = v.as_object_mut()?;
+        map.remove("proof");
+        map.remove("validFrom");
+        Some(v)
+    };
+    stored == new || content(stored).is_some_and(|a| Some(a) == content(new))
+}
+
 async fn push_one(
     session: &Session<'_>,
     http: &reqwest::Client,
@@ -148,7 +161,7 @@ async fn push_one(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    if current.text().await.unwrap_or_default() == body {
+    if same_record(&current.text().await.unwrap_or_default(), body) {
         return Ok(Outcome::Unchanged);
     }
     let replace = [json, ("If-Match", etag)];
@@ -267,4 +280,19 @@ pub async fn fetch(
         url: url.into(),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_record;
+
+    #[test]
+    fn a_record_signed_again_with_the_same_content_is_the_same_record() {
+        let a = r#"{"id":"urn:uuid:1","validFrom":"2026-01-01T00:00:00Z","credentialSubject":{"n":1},"proof":{"created":"2026-01-01T00:00:00Z"}}"#;
+        let b = r#"{"id":"urn:uuid:1","validFrom":"2026-02-01T00:00:00Z","credentialSubject":{"n":1},"proof":{"created":"2026-02-01T00:00:00Z"}}"#;
+        let c = r#"{"id":"urn:uuid:1","validFrom":"2026-02-01T00:00:00Z","credentialSubject":{"n":2},"proof":{"created":"2026-02-01T00:00:00Z"}}"#;
+        assert!(same_record(a, b));
+        assert!(!same_record(a, c));
+        assert!(!same_record("not json", c));
+    }
 }

@@ -164,7 +164,7 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
         if let Ok(keys) = crate::platform::keys_of(hub, &platform) {
             methods = methods.with(crate::platform::controller_document(hub, &platform, &keys));
         }
-        if let Ok(Some(list)) = crate::platform::status_list(hub, &platform, "1") {
+        for list in crate::status_lists::status_lists_of(hub, &platform).unwrap_or_default() {
             lists = lists.with(list);
         }
         let mut items = Vec::new();

@@ -23,6 +23,7 @@ pub mod secret;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod status_lists;
 pub mod table;
 pub mod token;
 

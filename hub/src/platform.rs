@@ -42,10 +42,7 @@ pub enum KeyError {
 
 /// The controller (issuer) URL of a platform.
 pub fn controller_url(hub: &Hub, client_id: &str) -> String {
-    hub.url(&format!(
-        "{}/{client_id}",
-        op_protocol::routes::HUB_PLATFORMS
-    ))
+    hub.url(&op_protocol::routes::hub_platform(client_id))
 }
 
 /// Every key of a platform, oldest first.
@@ -117,61 +114,4 @@ pub fn controller_document(hub: &Hub, client_id: &str, keys: &[PlatformKey]) -> 
             .collect(),
         verification_method: methods,
     }
-}
-
-/// Status list credentials hosted for platforms, by `{client id}\0{list name}`.
-pub const STATUS_LISTS: Table<serde_json::Value> = Table::new(b'b');
-
-/// The URL of a hosted status list.
-pub fn status_list_url(hub: &Hub, client_id: &str, name: &str) -> String {
-    format!("{}/status/{name}", controller_url(hub, client_id))
-}
-
-/// A hosted status list credential.
-pub fn status_list(
-    hub: &Hub,
-    client_id: &str,
-    name: &str,
-) -> Result<Option<serde_json::Value>, StoreError> {
-    STATUS_LISTS.get(&hub.store, &format!("{client_id}\0{name}"))
-}
-
-/// Stores a platform's signed status list credential; its `id` must be the URL it is served at
-/// and its `issuer` the platform. The platform signs it; verifiers check that signature.
-pub async fn put_status_list(
-    hub: &Hub,
-    client: &Client,
-    name: &str,
-    list: serde_json::Value,
-) -> Result<(), String> {
-    if client.kind != ClientKind::Platform {
-        return Err("only platforms host status lists here".into());
-    }
-    let ok_name = !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !ok_name {
-        return Err("the list name must be 1 to 64 letters, digits and '-'".into());
-    }
-    let url = status_list_url(hub, client.id.as_str(), name);
-    if list.get("id").and_then(|v| v.as_str()) != Some(url.as_str()) {
-        return Err(format!("the status list credential's id must be {url}"));
-    }
-    let issuer = controller_url(hub, client.id.as_str());
-    if list.get("issuer").and_then(|v| v.as_str()) != Some(issuer.as_str()) {
-        return Err(format!(
-            "the status list credential's issuer must be {issuer}"
-        ));
-    }
-    if list.get("proof").is_none() {
-        return Err("the status list credential must be signed".into());
-    }
-    let key = format!("{}\0{name}", client.id);
-    hub.store
-        .write(move |tx| {
-            STATUS_LISTS.put(tx, &key, &list);
-            Ok::<_, StoreError>(())
-        })
-        .await
-        .map_err(|e| e.to_string())
 }

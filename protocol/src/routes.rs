@@ -97,3 +97,18 @@ pub const HUB_PEOPLE: &str = "/people";
 pub fn hub_person(username: &str) -> String {
     format!("{HUB_PEOPLE}/{username}")
 }
+
+/// Hub: a platform's controller document (its issuer id).
+pub fn hub_platform(client_id: &str) -> String {
+    format!("{HUB_PLATFORMS}/{client_id}")
+}
+
+/// Hub: one of a platform's hosted status lists (`GET` public, `PUT` by the platform).
+pub fn hub_status_list(client_id: &str, name: &str) -> String {
+    format!("{HUB_PLATFORMS}/{client_id}/status/{name}")
+}
+
+/// Hub: where a platform obtains the status list entries of its records (`POST`, as itself).
+pub fn hub_status_allocations(client_id: &str) -> String {
+    format!("{HUB_PLATFORMS}/{client_id}/status-allocations")
+}

@@ -4,16 +4,15 @@
 
 use op_connector::error::ConnectorError;
 use op_connector::oauth::{HubClient, Request};
+use op_connector::platform::Issuer;
 use op_connector::pod::{self, Outgoing};
 use op_connector::session::Session;
+use op_connector::sync::PlatformSync;
 use op_connector::tokens::{MemoryTokenStore, TokenStore};
 use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
 use op_protocol::clock::Clock;
-use op_protocol::datetime::DateTime;
-use op_protocol::iri::AbsoluteIri;
-use op_protocol::proof::{KeyPair, VerificationMethodId};
-use op_protocol::record::{GigExport, Issuance, Signer, StatusAllocation, convert};
-use op_protocol::status::{StatusList, StatusPurpose, status_list_credential};
+use op_protocol::proof::KeyPair;
+use op_protocol::record::GigExport;
 
 use crate::stack::{Browser, REDIRECT, Stack};
 
@@ -101,48 +100,54 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     )
     .await
     .unwrap();
-    let issuer = format!("{}/platforms/acme", stack.issuer);
-    let list_url = format!("{issuer}/status/1");
-    let signer = Signer::new(
-        key,
-        AbsoluteIri::parse("issuer", &issuer).unwrap(),
-        VerificationMethodId::parse(&method).unwrap(),
-    );
-    let clock = Clock::system();
-    let publish = |revoked: &[u64]| {
-        let mut list = StatusList::new(0);
-        for i in revoked {
-            list.set(*i, true).unwrap();
-        }
-        let credential = signer
-            .sign_status_list(
-                &status_list_credential(&list_url, StatusPurpose::Revocation, &list),
-                &clock,
-            )
-            .unwrap();
-        let (http, hub, secret) = (http.clone(), stack.issuer.clone(), secret.clone());
-        async move {
-            op_connector::hub::publish_status_list(&http, &hub, "acme", &secret, "1", &credential)
-                .await
-                .unwrap()
-        }
+    let issuer = Issuer {
+        url: format!("{}/platforms/acme", stack.issuer),
+        method,
     };
-    publish(&[]).await;
-    let mut issuance = Issuance::new(
-        &issuer,
-        DateTime::parse("2026-01-01T00:00:00Z").unwrap(),
-        StatusAllocation {
-            list: AbsoluteIri::parse("list", &list_url).unwrap(),
-            first_index: 0,
-        },
+    let signer = issuer.signer(key).unwrap();
+    let clock = Clock::system();
+    let creds = op_connector::hub::Credentials {
+        hub: &stack.issuer,
+        client_id: "acme",
+        client_secret: &secret,
+    };
+    let sync = PlatformSync {
+        session: &session,
+        http: &http,
+        hub: creds,
+        issuer: &issuer,
+        signer: &signer,
+        clock: &clock,
+    };
+    let webid = format!("{pod_root}profile/card#me");
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |n: usize| {
+        seen.store(n, std::sync::atomic::Ordering::SeqCst);
+    };
+    let first = sync.push(EXPORT, &webid, 4, &progress).await.unwrap();
+    let export = GigExport::from_json(EXPORT).unwrap();
+    let total = export.interactions.len() + export.achievements.len() + 1;
+    assert_eq!(first.created.len(), total, "{first:?}");
+    assert!(first.created.contains(&"summary".to_owned()));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), total - 1);
+    // Re-running the sync writes nothing: the signing time is not content.
+    let again = sync.push(EXPORT, &webid, 4, &progress).await.unwrap();
+    assert_eq!(
+        (
+            again.created.len(),
+            again.updated.len(),
+            again.unchanged.len()
+        ),
+        (0, 0, total),
+        "{again:?}"
     );
-    issuance.subject =
-        Some(AbsoluteIri::parse("subject", &format!("{pod_root}profile/card#me")).unwrap());
-    let signed: Vec<serde_json::Value> = convert(&GigExport::from_json(EXPORT).unwrap(), &issuance)
-        .unwrap()
-        .iter()
-        .map(|r| signer.sign(r, &clock).unwrap())
-        .collect();
+    let folder = format!("{pod_root}gigs/acme/");
+    let mut signed = Vec::new();
+    for url in pod::list(&session, &http, &folder).await.unwrap() {
+        let body = pod::fetch(&session, &http, &url).await.unwrap();
+        signed.push(serde_json::from_str::<serde_json::Value>(&body).unwrap());
+    }
+    signed.sort_by_key(|r| r["type"].to_string().contains("TrackRecord"));
     let outgoing = |records: &[serde_json::Value]| -> Vec<Outgoing> {
         records
             .iter()
@@ -152,29 +157,6 @@ async fn platform_and_matcher_journeys_through_the_connector() {
             })
             .collect()
     };
-    let seen = std::sync::atomic::AtomicUsize::new(0);
-    let progress = |n: usize| {
-        seen.store(n, std::sync::atomic::Ordering::SeqCst);
-    };
-    let first = pod::push(&session, &http, "acme", outgoing(&signed), 4, &progress)
-        .await
-        .unwrap();
-    assert_eq!(first.created.len(), signed.len(), "{first:?}");
-    assert!(first.created.contains(&"summary".to_owned()));
-    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), signed.len());
-    // Re-running the sync writes nothing new.
-    let again = pod::push(&session, &http, "acme", outgoing(&signed), 4, &progress)
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            again.created.len(),
-            again.updated.len(),
-            again.unchanged.len()
-        ),
-        (0, 0, signed.len()),
-        "{again:?}"
-    );
 
     // An expired access token is refreshed transparently (and the refresh token rotates).
     let mut stale = store.load("platform:alice").unwrap().unwrap();
@@ -276,11 +258,6 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     // The platform withdraws a record: gone from the pod, and a copy kept elsewhere is revoked.
     let copies = read_all().await.unwrap();
     let withdrawn = name_of(&signed[1]);
-    let creds = op_connector::hub::Credentials {
-        hub: &stack.issuer,
-        client_id: "acme",
-        client_secret: &secret,
-    };
     let flagged = op_connector::platform::withdraw(
         &session,
         &http,

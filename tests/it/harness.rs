@@ -113,6 +113,9 @@ pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // Below the servers' 5 s keep-alive: a connection idle that long is not reused just as
+        // the server closes it (which fails the request with "IncompleteMessage").
+        .pool_idle_timeout(std::time::Duration::from_secs(3))
         .build()
         .unwrap()
 }

@@ -18,5 +18,6 @@ mod pod_link;
 mod pod_resources;
 mod pod_solid;
 mod records_flow;
+mod records_status;
 mod stack;
 mod tidy;

@@ -72,7 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::post().to(admin::rotate_keys),
         )
         .route(
-            &format!("{}/{{id}}", routes::HUB_PLATFORMS),
+            &routes::hub_platform("{id}"),
             web::get().to(platforms::controller),
         )
         .route(
@@ -91,12 +91,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::post().to(data::delete_account),
         )
         .route(
-            &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
+            &routes::hub_status_list("{id}", "{name}"),
             web::put().to(platforms::put_status_list),
         )
         .route(
-            &format!("{}/{{id}}/status/{{name}}", routes::HUB_PLATFORMS),
+            &routes::hub_status_list("{id}", "{name}"),
             web::get().to(platforms::get_status_list),
+        )
+        .route(
+            &routes::hub_status_allocations("{id}"),
+            web::post().to(platforms::allocate_status),
         )
         .route(
             &routes::hub_person("{username}"),

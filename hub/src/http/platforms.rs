@@ -10,6 +10,18 @@ use super::error::HubError;
 use crate::client::{CLIENTS, ClientKind};
 use crate::platform::{self, KeyError};
 use crate::state::Hub;
+use crate::status_lists::{self, StatusListError};
+
+impl From<StatusListError> for HubError {
+    fn from(e: StatusListError) -> Self {
+        match e {
+            StatusListError::Store(e) => e.into(),
+            StatusListError::NotAPlatform => HubError::Api(403, e.to_string()),
+            StatusListError::Conflict(m) => HubError::Api(409, m),
+            StatusListError::Invalid(m) => HubError::Api(400, m),
+        }
+    }
+}
 
 fn platform(hub: &Hub, id: &str) -> Result<crate::client::Client, HubError> {
     CLIENTS
@@ -115,9 +127,7 @@ pub async fn put_status_list(
     }
     let list: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| HubError::Api(400, format!("not JSON: {e}")))?;
-    platform::put_status_list(&hub, &client, &name, list)
-        .await
-        .map_err(|e| HubError::Api(400, e))?;
+    status_lists::put_status_list(&hub, &client, &name, list).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -127,10 +137,35 @@ pub async fn get_status_list(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, HubError> {
     let (id, name) = path.into_inner();
-    let list = platform::status_list(&hub, &id, &name)?
+    let list = status_lists::status_list(&hub, &id, &name)?
         .ok_or_else(|| HubError::Api(404, format!("no status list {name:?} for {id:?}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/ld+json")
         .insert_header(("Cache-Control", "public, max-age=60"))
         .json(list))
+}
+
+/// What a platform asks entries for.
+#[derive(Debug, Deserialize)]
+pub struct AllocationRequest {
+    records: Vec<String>,
+}
+
+/// `POST /platforms/{id}/status-allocations`: the platform (as itself) gets the status list entry
+/// of each record id — the same entry every time for the same id, never another record's.
+pub async fn allocate_status(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    id: web::Path<String>,
+    body: web::Json<AllocationRequest>,
+) -> Result<HttpResponse, HubError> {
+    let client = super::oauth::authenticate_client(&hub, &req, &HashMap::new())?;
+    if client.id.as_str() != id.as_str() {
+        return Err(HubError::Api(
+            403,
+            "a platform may allocate entries only in its own status lists".into(),
+        ));
+    }
+    let allocation = status_lists::allocate(&hub, &client, body.into_inner().records).await?;
+    Ok(HttpResponse::Ok().json(allocation))
 }

@@ -62,8 +62,9 @@ pub struct Issuance {
     pub subject: Option<AbsoluteIri>,
     /// When the records become valid (`validFrom`): an input, never read from a clock here.
     pub valid_from: DateTime,
-    /// Status bits.
-    pub status: StatusAllocation,
+    /// Status bits: consecutive indexes of one list, or none when the list's holder allocates
+    /// each record's entry (a hub does, by record id) and the caller sets `credentialStatus`.
+    pub status: Option<StatusAllocation>,
     /// Client personal data policy.
     pub clients: ClientData,
     /// Income policy.
@@ -73,36 +74,49 @@ pub struct Issuance {
 }
 
 impl Issuance {
-    /// Defaults: client id only, income included, no skills mapping.
+    /// Defaults: client id only, income included, no skills mapping; consecutive status indexes.
     pub fn new(platform: &str, valid_from: DateTime, status: StatusAllocation) -> Self {
+        Issuance {
+            status: Some(status),
+            ..Issuance::unallocated(platform, valid_from)
+        }
+    }
+
+    /// Like [`Issuance::new`], without status entries: the list's holder allocates them per record.
+    pub fn unallocated(platform: &str, valid_from: DateTime) -> Self {
         Issuance {
             platform: platform.to_owned(),
             subject: None,
             valid_from,
-            status,
+            status: None,
             clients: ClientData::default(),
             earnings: Earnings::default(),
             skills: BTreeMap::new(),
         }
     }
 
-    fn envelope(&self, kind: &str, source_id: &str, subject: Subject, index: u64) -> Credential {
-        let mut c = Credential::new(record_id(&self.platform, kind, source_id), subject);
+    fn envelope(&self, kind: &str, source_id: &str, subject: Subject, n: u64) -> Credential {
+        let worker = self.subject.as_ref().map_or("", |s| s.as_str());
+        let mut c = Credential::new(record_id(&self.platform, worker, kind, source_id), subject);
         c.valid_from = Some(self.valid_from.as_str().to_owned());
-        c.credential_status = Some(StatusEntry::new(
-            self.status.list.as_str(),
-            index,
-            StatusPurpose::Revocation,
-        ));
+        c.credential_status = self.status.as_ref().map(|s| {
+            StatusEntry::new(
+                s.list.as_str(),
+                s.first_index + n,
+                StatusPurpose::Revocation,
+            )
+        });
         c
     }
 }
 
 /// A stable `urn:uuid:` for a record: a name-based UUID (version 8) over SHA-256 of the platform,
-/// the record kind and the platform's id, so that re-exporting a gig yields the same record id.
-pub fn record_id(platform: &str, kind: &str, source_id: &str) -> String {
+/// the worker (their WebID, or empty when unknown), the record kind and the platform's id, so that
+/// re-exporting a gig yields the same record id, and no two workers' records ever share one (two
+/// exports may reuse a gig id; every worker has a track record of their own).
+pub fn record_id(platform: &str, worker: &str, kind: &str, source_id: &str) -> String {
     let mut h = Sha256::new();
-    for part in ["openplatforms-record", platform, kind, source_id] {
+    for part in ["openplatforms-record", platform, worker, kind, source_id] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -121,10 +135,10 @@ pub fn record_id(platform: &str, kind: &str, source_id: &str) -> String {
 }
 
 /// Every record of an export, in order: gigs, achievements, then the track record; status
-/// indexes are consecutive from `issuance.status.first_index` in the same order.
+/// indexes (when allocated here) are consecutive from `first_index` in the same order.
 pub fn convert(export: &GigExport, issuance: &Issuance) -> Result<Vec<Credential>, RecordError> {
     export.validate()?;
-    let mut index = issuance.status.first_index;
+    let mut index = 0;
     let mut next = || {
         let i = index;
         index += 1;
@@ -137,12 +151,19 @@ pub fn convert(export: &GigExport, issuance: &Issuance) -> Result<Vec<Credential
     for a in &export.achievements {
         out.push(achievement_record(a, issuance, next()));
     }
+    out.push(summary_record(issuance, &export.interactions, next()));
+    Ok(out)
+}
+
+/// The track-record summary of `gigs` (the `n`th record of its issuance, for consecutive status
+/// indexes). Its id depends only on the platform: there is one summary per platform and worker,
+/// and it describes whichever gigs it is given — a sync gives it every gig in the worker's folder.
+pub fn summary_record(issuance: &Issuance, gigs: &[Interaction], n: u64) -> Credential {
     let summary = Subject::TrackRecord(TrackRecordSubject {
         id: subject_id(issuance),
-        track_record: track_record(&export.interactions),
+        track_record: track_record(gigs),
     });
-    out.push(issuance.envelope("track-record", "", summary, next()));
-    Ok(out)
+    issuance.envelope("track-record", "", summary, n)
 }
 
 fn subject_id(issuance: &Issuance) -> Option<String> {

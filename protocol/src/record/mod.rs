@@ -14,7 +14,9 @@ pub mod summary;
 pub mod verify;
 pub mod vocab;
 
-pub use convert::{ClientData, Earnings, Issuance, StatusAllocation, convert, to_gig_data};
+pub use convert::{
+    ClientData, Earnings, Issuance, StatusAllocation, convert, summary_record, to_gig_data,
+};
 pub use gigdata::GigExport;
 pub use model::{Credential, RecordKind, Subject};
 pub use sign::Signer;

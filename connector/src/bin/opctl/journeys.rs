@@ -359,7 +359,6 @@ struct Platform {
     hub: HubClient,
     store: FileTokenStore,
     secret: String,
-    file: KeyFile,
     http: reqwest::Client,
     signer: op_protocol::record::Signer,
     issuer: op_connector::platform::Issuer,
@@ -391,21 +390,12 @@ impl Platform {
         .await
         .map_err(|e| fail(&e))?;
         let url = method.split('#').next().unwrap_or_default().to_owned();
-        let signer = op_protocol::record::Signer::new(
-            keypair,
-            op_protocol::iri::AbsoluteIri::parse("issuer", &url).map_err(|e| fail(&e))?,
-            op_protocol::proof::VerificationMethodId::parse(&method).map_err(|e| fail(&e))?,
-        );
-        let issuer = op_connector::platform::Issuer {
-            status_list: format!("{url}/status/1"),
-            url,
-            method,
-        };
+        let issuer = op_connector::platform::Issuer { url, method };
+        let signer = issuer.signer(keypair).map_err(|e| fail(&e))?;
         Ok(Platform {
             hub: client(settings).await?,
             store: FileTokenStore::new(&settings.tokens),
             secret,
-            file,
             http,
             signer,
             issuer,
@@ -420,37 +410,28 @@ impl Platform {
         }
     }
 
-    /// Publishes an empty status list at the hub unless one is there already.
-    async fn ensure_status_list(&self, settings: &Resolved, clock: &Clock) -> Result<(), Failure> {
-        let fail = |e: &dyn std::fmt::Display| Failure::Failed(anyhow!("{e}"));
-        let missing = self
-            .http
-            .get(&self.issuer.status_list)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == reqwest::StatusCode::NOT_FOUND);
-        if !missing {
-            return Ok(());
+    fn credentials<'a>(&'a self, settings: &'a Resolved) -> op_connector::hub::Credentials<'a> {
+        op_connector::hub::Credentials {
+            hub: &settings.hub,
+            client_id: &settings.client_id,
+            client_secret: &self.secret,
         }
-        let empty = op_protocol::status::status_list_credential(
-            &self.issuer.status_list,
-            op_protocol::status::StatusPurpose::Revocation,
-            &op_protocol::status::StatusList::new(0),
-        );
-        let signed = self
-            .signer
-            .sign_status_list(&empty, clock)
-            .map_err(|e| fail(&e))?;
-        op_connector::hub::publish_status_list(
-            &self.http,
-            &settings.hub,
-            &settings.client_id,
-            &self.secret,
-            "1",
-            &signed,
-        )
-        .await
-        .map_err(|e| fail(&e))
+    }
+
+    fn sync<'a>(
+        &'a self,
+        settings: &'a Resolved,
+        session: &'a Session<'a>,
+        clock: &'a Clock,
+    ) -> op_connector::sync::PlatformSync<'a> {
+        op_connector::sync::PlatformSync {
+            session,
+            http: &self.http,
+            hub: self.credentials(settings),
+            issuer: &self.issuer,
+            signer: &self.signer,
+            clock,
+        }
     }
 }
 
@@ -470,35 +451,22 @@ async fn push(
             "the access token names no WebID; link the worker again"
         ))
     })?;
-    platform.ensure_status_list(&settings, clock).await?;
-    let keypair = platform
-        .file
-        .key_pair()
-        .map_err(|e| Failure::Usage(anyhow!("{e}")))?;
-    let records = op_connector::platform::prepare(
-        &crate::read(export)?,
-        keypair,
-        &platform.issuer,
-        &subject,
-        clock,
-    )
-    .map_err(failed)?;
-    let total = records.len();
+    let export = crate::read(export)?;
+    let total = op_protocol::record::GigExport::from_json(&export)
+        .map(|e| e.interactions.len() + e.achievements.len())
+        .map_err(|e| Failure::Failed(e.into()))?;
+    // A progress line only for a person at a terminal; logs and pipes get the result alone.
+    let live = !settings.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |n: usize| {
-        if !settings.json {
+        if live {
             eprint!("\rpushing records: {n}/{total}");
         }
     };
-    let summary = op_connector::pod::push(
-        &session,
-        &platform.http,
-        &settings.client_id,
-        records,
-        concurrency,
-        &progress,
-    )
-    .await;
-    if !settings.json {
+    let summary = platform
+        .sync(&settings, &session, clock)
+        .push(&export, &subject, concurrency, &progress)
+        .await;
+    if live {
         eprintln!();
     }
     let summary = summary.map_err(failed)?;
@@ -534,21 +502,26 @@ async fn withdraw(
     clock: &Clock,
 ) -> Result<(), Failure> {
     let platform = Platform::load(&settings, key).await?;
-    let creds = op_connector::hub::Credentials {
-        hub: &settings.hub,
-        client_id: &settings.client_id,
-        client_secret: &platform.secret,
-    };
+    let session = platform.session(pod);
     let flagged = op_connector::platform::withdraw(
-        &platform.session(pod),
+        &session,
         &platform.http,
-        &creds,
+        &platform.credentials(&settings),
         &platform.signer,
         names,
         clock,
     )
     .await
     .map_err(failed)?;
+    // The track record must no longer count what was withdrawn.
+    let (token, _) = session.access_token(false).await.map_err(failed)?;
+    if let Some(subject) = webid_of(&token) {
+        platform
+            .sync(&settings, &session, clock)
+            .refresh_after_withdrawal(&subject)
+            .await
+            .map_err(failed)?;
+    }
     if settings.json {
         println!(
             "{}",
