@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod backpack;
+pub mod consent;
 pub mod data;
 pub mod developers;
 pub mod discovery;
@@ -39,9 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::get().to(discovery::metadata),
         )
         .route(routes::HUB_JWKS, web::get().to(discovery::jwks))
-        .route(routes::HUB_AUTHORIZE, web::get().to(oauth::authorize))
-        .route(routes::HUB_CONSENT, web::get().to(oauth::show_consent))
-        .route(routes::HUB_CONSENT, web::post().to(oauth::decide))
+        .route(routes::HUB_AUTHORIZE, web::get().to(consent::authorize))
+        .route(routes::HUB_CONSENT, web::get().to(consent::show_consent))
+        .route(routes::HUB_CONSENT, web::post().to(consent::decide))
         .route(routes::HUB_TOKEN, web::post().to(oauth::token))
         .route(routes::HUB_REVOKE, web::post().to(oauth::revoke))
         .route(routes::HUB_INTROSPECT, web::post().to(oauth::introspect))
