@@ -51,7 +51,7 @@ fn redirect_to_client(
 
 /// `GET /authorize`.
 pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     let params = match single_params(req.query_string()) {
         Ok(p) => p,
         Err(e) => return Ok(page_error(&browser, &hub, &req, 400, &e)),
@@ -60,7 +60,11 @@ pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
         Some(id) => CLIENTS.get(&hub.store, id)?,
         None => None,
     };
-    let request = match authorize::validate(&params, client.as_ref(), hub.now()) {
+    let started = authorize::Started {
+        at: hub.now(),
+        browser: browser.binding_id(&hub),
+    };
+    let request = match authorize::validate(&params, client.as_ref(), started) {
         Ok(r) => r,
         Err(AuthorizeError::Page(message)) => {
             return Ok(page_error(&browser, &hub, &req, 400, &message));
@@ -87,7 +91,7 @@ pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
             Ok::<_, op_store::StoreError>(())
         })
         .await?;
-    let next = if browser.session.username.is_some() {
+    let next = if browser.username().is_some() {
         format!("{}?request={id}", routes::HUB_CONSENT)
     } else {
         format!("{}?next={id}", routes::HUB_LOGIN)
@@ -102,10 +106,34 @@ pub struct RequestQuery {
     request: String,
 }
 
-fn parked(hub: &Hub, id: &str) -> Result<Option<AuthRequest>, HubError> {
-    Ok(PENDING
+/// Why a parked request cannot be continued.
+const EXPIRED: &str = "This request has expired. Go back to the app and start again.";
+const OTHER_BROWSER: &str = "This request was started in another browser. To keep your data safe, \
+    it can only be continued in the browser that started it: go back to the app in this browser \
+    and start again.";
+
+/// The parked request `id` if this browser started it and it has not expired; otherwise the
+/// 400 page that says why (nothing is issued).
+fn parked(
+    hub: &Hub,
+    req: &HttpRequest,
+    browser: &Browser,
+    id: &str,
+) -> Result<Result<AuthRequest, HttpResponse>, HubError> {
+    let found = PENDING
         .get(&hub.store, id)?
-        .filter(|r| r.created + authorize::PENDING_SECS > hub.now()))
+        .filter(|r| r.created + authorize::PENDING_SECS > hub.now());
+    Ok(match found {
+        None => Err(page_error(browser, hub, req, 400, EXPIRED)),
+        Some(r) if !browser.started(hub, &r.browser) => {
+            tracing::warn!(
+                client_id = %r.client_id,
+                "refused a parked authorization request opened in another browser"
+            );
+            Err(page_error(browser, hub, req, 400, OTHER_BROWSER))
+        }
+        Some(r) => Ok(r),
+    })
 }
 
 /// `GET /consent?request=…`: the consent screen, or an immediate answer when a grant covers it.
@@ -114,18 +142,13 @@ pub async fn show_consent(
     hub: web::Data<Hub>,
     query: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
-    let Some(username) = browser.session.username.clone() else {
-        return Ok(see_other(&format!("{}?next={}", routes::HUB_LOGIN, query.request)).finish());
+    let browser = Browser::load(&req, &hub);
+    let request = match parked(&hub, &req, &browser, &query.request)? {
+        Ok(r) => r,
+        Err(refusal) => return Ok(refusal),
     };
-    let Some(request) = parked(&hub, &query.request)? else {
-        return Ok(page_error(
-            &browser,
-            &hub,
-            &req,
-            400,
-            "This request has expired. Go back to the app and start again.",
-        ));
+    let Some(username) = browser.username().map(str::to_owned) else {
+        return Ok(see_other(&format!("{}?next={}", routes::HUB_LOGIN, query.request)).finish());
     };
     let client = CLIENTS
         .get(&hub.store, &request.client_id)?
@@ -142,7 +165,7 @@ pub async fn show_consent(
         }
     }
     let t = browser.lang.t();
-    let body = pages::consent(t, &client, &request, &query.request, &browser.session.csrf);
+    let body = pages::consent(t, &client, &request, &query.request, &browser.csrf);
     Ok(browser.page(&hub, &req, 200, &client.name, body))
 }
 
@@ -187,17 +210,12 @@ pub async fn decide(
     hub: web::Data<Hub>,
     form: web::Form<Decision>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let username = browser.worker()?;
-    let Some(request) = parked(&hub, &form.request)? else {
-        return Ok(page_error(
-            &browser,
-            &hub,
-            &req,
-            400,
-            "This request has expired. Go back to the app and start again.",
-        ));
+    let request = match parked(&hub, &req, &browser, &form.request)? {
+        Ok(r) => r,
+        Err(refusal) => return Ok(refusal),
     };
     if let Some(refusal) = check_pod(&hub, &username, &request)? {
         return Ok(refusal);

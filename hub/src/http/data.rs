@@ -15,7 +15,7 @@ pub async fn export(
     hub: web::Data<Hub>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let csrf = form
         .iter()
@@ -72,7 +72,7 @@ pub async fn delete_account(
     hub: web::Data<Hub>,
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let mut browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let username = browser.worker()?;
     let account = ACCOUNTS
@@ -92,16 +92,8 @@ pub async fn delete_account(
         account::SignUpError::Store(e) => HubError::from(e),
         other => HubError::Api(502, format!("the account was not deleted: {other}")),
     })?;
-    let id = browser.id.clone();
-    hub.store
-        .write(move |tx| {
-            crate::session::SESSIONS.remove(tx, &id);
-            Ok::<_, op_store::StoreError>(())
-        })
-        .await?;
+    let gone = browser.log_out(&hub).await?;
     let mut res = see_other(routes::HUB_SIGNUP);
-    let mut gone = super::session_cookie(&hub, String::new());
-    gone.make_removal();
     res.cookie(gone);
     Ok(res.finish())
 }
