@@ -283,3 +283,25 @@ async fn expired_sessions_requests_and_codes_are_purged_in_batches() {
     assert!(field(&page.body, "csrf").is_none());
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn the_delete_account_password_check_shares_the_login_throttle() {
+    let stack = Stack::start().await;
+    let mut browser = logged_in(&stack).await;
+    let csrf = browser.get(&format!("{}/", stack.issuer)).await.csrf();
+    let delete = format!("{}/account/delete", stack.issuer);
+    for _ in 0..5 {
+        let page = browser
+            .post(&delete, &[("csrf", &csrf), ("password", "wrong password!")])
+            .await;
+        assert_eq!(page.status, 403, "{}", page.body);
+    }
+    let page = browser
+        .post(&delete, &[("csrf", &csrf), ("password", PASSWORD)])
+        .await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.body.contains("too many failed attempts"));
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    assert_eq!(dashboard.status, 200, "the account is still there");
+    stack.stop().await;
+}

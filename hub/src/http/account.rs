@@ -14,7 +14,7 @@ use crate::state::Hub;
 use crate::throttle::ThrottleKey;
 
 /// The client's address: the peer's, or what a trusted proxy forwarded (see `proxy`).
-fn client_address(req: &HttpRequest, hub: &Hub) -> std::net::IpAddr {
+pub(super) fn client_address(req: &HttpRequest, hub: &Hub) -> std::net::IpAddr {
     let peer = req
         .peer_addr()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |a| a.ip());

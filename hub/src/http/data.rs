@@ -8,6 +8,7 @@ use super::error::HubError;
 use super::{Browser, see_other};
 use crate::account::{self, ACCOUNTS};
 use crate::state::Hub;
+use crate::throttle::ThrottleKey;
 
 /// `POST /export`: a zip of every resource in the pod plus `cv.html` of the selected records.
 pub async fn export(
@@ -78,11 +79,24 @@ pub async fn delete_account(
     let account = ACCOUNTS
         .get(&hub.store, &username)?
         .ok_or_else(|| HubError::Api(404, "no account".into()))?;
+    // The password check is another way to guess it: it shares the login throttle.
+    let keys = [
+        ThrottleKey::Account(username.clone()),
+        ThrottleKey::Address(super::account::client_address(&req, &hub)),
+    ];
+    let attempt = hub.throttle.admit(&keys, hub.now()).map_err(|wait| {
+        HubError::Api(
+            429,
+            format!("too many failed attempts; try again in {wait} seconds"),
+        )
+    })?;
     let (password, hash) = (form.password.clone(), account.password_hash.clone());
     let ok = web::block(move || account::verify_password(&password, &hash))
         .await
         .map_err(|e| HubError::Api(500, e.to_string()))?;
-    if !ok {
+    if ok {
+        hub.throttle.succeeded(attempt);
+    } else {
         return Err(HubError::Api(
             403,
             "wrong password: the account was not deleted".into(),
