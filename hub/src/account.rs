@@ -1,7 +1,5 @@
-//! Worker accounts: sign-up, password verification (argon2id), login throttling, linked pod.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! Worker accounts: sign-up, password verification (argon2id), linked pod. Login throttling is
+//! in `throttle`.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -203,58 +201,6 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("not-a-real-password-at-all"))
 }
 
-/// Failed-login throttling per account and per client address.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, u64)>>,
-}
-
-/// Failures allowed per key inside one window.
-const MAX_FAILURES_ACCOUNT: u32 = 5;
-const MAX_FAILURES_ADDRESS: u32 = 20;
-/// Window length, seconds.
-const WINDOW_SECS: u64 = 15 * 60;
-
-impl Throttle {
-    fn limit(key: &str) -> u32 {
-        if key.starts_with("addr:") {
-            MAX_FAILURES_ADDRESS
-        } else {
-            MAX_FAILURES_ACCOUNT
-        }
-    }
-
-    /// Refuses when `key` has failed too often in the current window.
-    pub fn check(&self, key: &str, now: u64) -> Result<(), AccountError> {
-        let map = self.failures.lock().expect("throttle lock");
-        match map.get(key) {
-            Some((n, start)) if *n >= Self::limit(key) && now < start + WINDOW_SECS => {
-                Err(AccountError::Throttled(start + WINDOW_SECS - now))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Records a failure.
-    pub fn fail(&self, key: &str, now: u64) {
-        let mut map = self.failures.lock().expect("throttle lock");
-        let entry = map.entry(key.to_owned()).or_insert((0, now));
-        if now >= entry.1 + WINDOW_SECS {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-        // Keep memory bounded under a flood of distinct keys.
-        if map.len() > 100_000 {
-            map.retain(|_, (_, start)| now < *start + WINDOW_SECS);
-        }
-    }
-
-    /// Forgets failures after a success.
-    pub fn succeed(&self, key: &str) {
-        self.failures.lock().expect("throttle lock").remove(key);
-    }
-}
-
 /// Deletes an account: revokes every grant (pods stop honouring its tokens), deletes the hosted
 /// pod, then the account itself. Returns an error (changing nothing more) if the pod cannot be
 /// deleted, so no orphan pod is left behind.
@@ -300,21 +246,6 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("wrong horse battery", &hash));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn repeated_failures_lock_an_account_for_a_window() {
-        let t = Throttle::default();
-        for _ in 0..MAX_FAILURES_ACCOUNT {
-            assert!(t.check("acct:alice", 100).is_ok());
-            t.fail("acct:alice", 100);
-        }
-        assert_eq!(
-            t.check("acct:alice", 101),
-            Err(AccountError::Throttled(WINDOW_SECS - 1))
-        );
-        assert!(t.check("acct:bob", 101).is_ok());
-        assert!(t.check("acct:alice", 100 + WINDOW_SECS).is_ok());
     }
 
     #[test]

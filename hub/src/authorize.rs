@@ -22,6 +22,29 @@ pub const CODES: Table<AuthCode> = Table::new(b'a');
 pub const PENDING_SECS: u64 = 15 * 60;
 /// How long a code lives, seconds.
 pub const CODE_SECS: u64 = 60;
+/// How long a code's record is kept after it expires, seconds, so a replay still revokes the
+/// grant it issued; `purge` deletes it after that.
+pub const CODE_KEEP_SECS: u64 = 3600;
+
+/// The largest value, in bytes, each parameter that is stored with a parked request may have;
+/// larger requests are refused before anything is stored.
+pub const LIMITS: [(&str, usize); 6] = [
+    ("authorization_details", 4096),
+    ("state", 512),
+    ("nonce", 512),
+    ("scope", 512),
+    ("resource", 1024),
+    ("redirect_uri", 1024),
+];
+
+/// Where and when an authorization request was started.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// Unix seconds.
+    pub at: u64,
+    /// The keyed hash of the starting browser's binding cookie (see `http::browser`).
+    pub browser: String,
+}
 
 /// A validated authorization request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +72,10 @@ pub struct AuthRequest {
     pub force_consent: bool,
     /// When it was made, Unix seconds.
     pub created: u64,
+    /// The keyed hash of the binding cookie of the browser that started it: only that browser
+    /// may continue it (a request parked before this field existed matches no browser).
+    #[serde(default)]
+    pub browser: String,
 }
 
 /// An issued authorization code's record.
@@ -96,8 +123,9 @@ fn allowed(kind: ClientKind, scope: Scope) -> bool {
 pub fn validate(
     params: &HashMap<String, String>,
     client: Option<&Client>,
-    now: u64,
+    started: Started,
 ) -> Result<AuthRequest, AuthorizeError> {
+    check_sizes(params)?;
     let client = client.ok_or_else(|| {
         AuthorizeError::Page(match params.get("client_id") {
             None => "The request has no client_id.".into(),
@@ -212,8 +240,23 @@ pub fn validate(
         force_consent: params
             .get("prompt")
             .is_some_and(|p| p.split(' ').any(|p| p == "consent")),
-        created: now,
+        created: started.at,
+        browser: started.browser,
     })
+}
+
+/// Refuses a request with a parameter over its [`LIMITS`], on a page: such a request is not
+/// parked, and its oversized `state` is not echoed back to the client.
+fn check_sizes(params: &HashMap<String, String>) -> Result<(), AuthorizeError> {
+    for (name, limit) in LIMITS {
+        if let Some(value) = params.get(name).filter(|v| v.len() > limit) {
+            return Err(AuthorizeError::Page(format!(
+                "The request's {name} is {} bytes; the limit is {limit} bytes.",
+                value.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `gig:read`, `gig:read:summary` and `gig:write` without details stand for "every platform".

@@ -41,6 +41,10 @@ pub struct RawConfig {
     /// Whether the hub may call private, loopback and link-local addresses that users give it
     /// (self-hosted pods). Defaults to true only when the issuer is on loopback (development).
     pub outbound_private: Option<bool>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` headers
+    /// name the client's address for login throttling. Empty by default: the peer's address.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Validated configuration.
@@ -63,6 +67,8 @@ pub struct Config {
     /// Whether user-given URLs may reach private addresses; `None`: only when the issuer is on
     /// loopback.
     pub outbound_private: Option<bool>,
+    /// Reverse proxies whose forwarding headers are believed.
+    pub trusted_proxies: crate::proxy::TrustedProxies,
 }
 
 impl RawConfig {
@@ -116,6 +122,7 @@ impl RawConfig {
             lifetimes,
             pod_provider: self.pod_provider,
             outbound_private: self.outbound_private,
+            trusted_proxies: crate::proxy::TrustedProxies::parse(&self.trusted_proxies)?,
         })
     }
 }

@@ -19,12 +19,15 @@ pub mod oauth_error;
 pub mod outbound;
 pub mod platform;
 pub mod provider;
+pub mod proxy;
+pub mod purge;
 pub mod secret;
 pub mod server;
 pub mod session;
 pub mod state;
 pub mod status_lists;
 pub mod table;
+pub mod throttle;
 pub mod token;
 
 pub use server::{RunningHub, StartError, start};

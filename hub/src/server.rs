@@ -40,6 +40,7 @@ pub struct RunningHub {
     pub hub: Hub,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    purge: tokio::task::JoinHandle<()>,
     stopping: tokio::sync::watch::Sender<bool>,
 }
 
@@ -49,12 +50,15 @@ impl RunningHub {
         let _ = self.stopping.send(true);
         self.handle.stop(true).await;
         let _ = self.task.await;
+        let _ = self.purge.await;
         self.hub.store.close();
     }
 
     /// Waits until the server ends.
     pub async fn wait(self) -> std::io::Result<()> {
         let r = self.task.await.unwrap_or(Ok(()));
+        let _ = self.stopping.send(true);
+        let _ = self.purge.await;
         self.hub.store.close();
         r
     }
@@ -131,6 +135,7 @@ pub fn hub_state(
         secret,
         clock,
         throttle: Arc::default(),
+        trusted_proxies: config.trusted_proxies.clone(),
         replay: Arc::default(),
         ttl: config.lifetimes,
         revocations: tokio::sync::broadcast::channel(1024).0,
@@ -173,12 +178,14 @@ pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartErro
     .run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    let purge = tokio::spawn(crate::purge::every(hub.clone(), crate::purge::EVERY));
     Ok(RunningHub {
         addr,
         issuer,
         hub,
         handle,
         task,
+        purge,
         stopping: stop_tx,
     })
 }

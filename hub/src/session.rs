@@ -1,7 +1,8 @@
-//! Browser sessions: a random cookie, stored hashed, with a CSRF token bound to it.
+//! Logged-in sessions: a random cookie, stored hashed, with a CSRF token bound to it.
 //!
-//! Every visitor who sees a form gets a session (anonymous until login), so every form carries a
-//! CSRF token. Logging in replaces the session id, so a planted cookie cannot be promoted.
+//! Only logging in creates a session: anonymous visitors are never written to the store (their
+//! forms' CSRF tokens come from the binding cookie, see `http::browser`). Each login gets a new
+//! id, so a planted cookie cannot be promoted; expired sessions are deleted by `purge`.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,27 +21,23 @@ pub const SESSION_SECS: u64 = 8 * 3600;
 /// A browser session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
-    /// The logged-in worker, if any.
-    pub username: Option<String>,
+    /// The logged-in worker.
+    pub username: String,
     /// The CSRF token every form in this session must carry.
     pub csrf: String,
     /// Expiry, Unix seconds.
     pub expires: u64,
-    /// Preferred language chosen with the switch (`en` or `sv`).
-    #[serde(default)]
-    pub lang: Option<String>,
 }
 
 impl Session {
     /// A fresh session and its cookie value.
-    pub fn new(username: Option<String>, now: u64) -> (String, Session) {
+    pub fn new(username: String, now: u64) -> (String, Session) {
         (
             secret::random_token(),
             Session {
                 username,
                 csrf: secret::random_token(),
                 expires: now + SESSION_SECS,
-                lang: None,
             },
         )
     }

@@ -6,12 +6,13 @@ use op_protocol::clock::Clock;
 use op_store::Store;
 use tokio::sync::broadcast;
 
-use crate::account::Throttle;
 use crate::dpop::ReplayCache;
 use crate::grant::Revocation;
 use crate::keys::KeySet;
 use crate::provider::PodProvider;
+use crate::proxy::TrustedProxies;
 use crate::secret::SecretKey;
+use crate::throttle::Throttle;
 
 /// Token lifetimes.
 #[derive(Debug, Clone, Copy)]
@@ -67,8 +68,10 @@ pub struct Hub {
     pub secret: SecretKey,
     /// The clock.
     pub clock: Clock,
-    /// Failed-login throttling.
+    /// Login throttling.
     pub throttle: Arc<Throttle>,
+    /// Reverse proxies whose forwarding headers name the client's address.
+    pub trusted_proxies: TrustedProxies,
     /// DPoP proof replay cache.
     pub replay: Arc<ReplayCache>,
     /// Token lifetimes.

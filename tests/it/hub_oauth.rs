@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::stack::{Browser, REDIRECT, Stack, query_of};
 use op_connector::oauth::oauth_http as http_client;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 #[tokio::test]
 async fn openidconnect_completes_discovery_code_pkce_token_userinfo_and_refresh() {
@@ -150,13 +150,13 @@ async fn openidconnect_completes_discovery_code_pkce_token_userinfo_and_refresh(
 }
 
 /// A raw authorization request for the platform client, with PKCE.
-struct Request {
-    params: Vec<(String, String)>,
+pub(crate) struct Request {
+    pub(crate) params: Vec<(String, String)>,
     verifier: String,
 }
 
 impl Request {
-    fn new(stack: &Stack) -> Request {
+    pub(crate) fn new(stack: &Stack) -> Request {
         let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
         let params = [
@@ -174,7 +174,7 @@ impl Request {
         Request { params, verifier }
     }
 
-    fn set(mut self, key: &str, value: Option<&str>) -> Request {
+    pub(crate) fn set(mut self, key: &str, value: Option<&str>) -> Request {
         self.params.retain(|(k, _)| k != key);
         if let Some(v) = value {
             self.params.push((key.to_owned(), v.to_owned()));
@@ -182,7 +182,7 @@ impl Request {
         self
     }
 
-    fn url(&self, issuer: &str) -> String {
+    pub(crate) fn url(&self, issuer: &str) -> String {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&self.params)
             .finish();
@@ -208,7 +208,7 @@ async fn token(
     (status, res.json().await.unwrap_or_default())
 }
 
-async fn logged_in(stack: &Stack) -> Browser {
+pub(crate) async fn logged_in(stack: &Stack) -> Browser {
     let mut browser = Browser::new();
     let page = browser.sign_up(&stack.issuer, "alice", PASSWORD).await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -310,7 +310,7 @@ async fn malformed_requests_go_back_to_the_client_with_the_error_state_and_iss()
     stack.stop().await;
 }
 
-async fn code_for(stack: &Stack, browser: &mut Browser, request: &Request) -> String {
+pub(crate) async fn code_for(stack: &Stack, browser: &mut Browser, request: &Request) -> String {
     let q = browser
         .authorize(&stack.issuer, &request.url(&stack.issuer), "allow")
         .await;
@@ -856,11 +856,6 @@ async fn login_is_throttled_and_sessions_are_hardened() {
         assert_eq!(page.status, 303, "{form}: {}", page.body);
         assert_eq!(page.location.as_deref(), Some("/login"), "{form}");
     }
-    let cookie = login.headers["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
     let csrf = login.csrf();
     for _ in 0..5 {
         let page = browser
@@ -898,6 +893,13 @@ async fn login_is_throttled_and_sessions_are_hardened() {
         )
         .await;
     assert_eq!(page.status, 303);
+    let cookie = page.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("op_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     stack.stop().await;
 }
 

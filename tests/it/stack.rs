@@ -31,6 +31,7 @@ pub struct Stack {
     hub_addr: std::net::SocketAddr,
     pod_addr: std::net::SocketAddr,
     storage: op_store::BackendKind,
+    trusted_proxies: Vec<String>,
     pub http: reqwest::Client,
     pub clock: Clock,
     pub platform: Registered,
@@ -47,12 +48,30 @@ impl Stack {
 
     /// Both servers on the given storage engine.
     pub async fn with_storage(storage: op_store::BackendKind) -> Stack {
+        Self::with_options(storage, Vec::new()).await
+    }
+
+    /// Both servers in memory, the hub believing forwarding headers from `trusted_proxies`.
+    pub async fn behind_proxies(trusted_proxies: &[&str]) -> Stack {
+        let proxies = trusted_proxies.iter().map(|p| p.to_string()).collect();
+        Self::with_options(op_store::BackendKind::Memory, proxies).await
+    }
+
+    async fn with_options(storage: op_store::BackendKind, trusted_proxies: Vec<String>) -> Stack {
         let dir = tempfile::tempdir().unwrap();
         let clock = Clock::manual(Clock::system().now_secs());
         let pod_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let pod_addr = pod_listener.local_addr().unwrap();
         let pod_base = format!("http://{pod_addr}");
-        let hub = Self::hub_on(dir.path(), "127.0.0.1:0", storage, &pod_base, clock.clone()).await;
+        let hub = Self::hub_on(
+            dir.path(),
+            "127.0.0.1:0",
+            storage,
+            &pod_base,
+            clock.clone(),
+            trusted_proxies.clone(),
+        )
+        .await;
         let mut stack = Stack {
             issuer: hub.issuer.clone(),
             hub_addr: hub.addr,
@@ -61,6 +80,7 @@ impl Stack {
             pod_base,
             pod_addr,
             storage,
+            trusted_proxies,
             dir,
             http: client(),
             clock,
@@ -95,6 +115,7 @@ impl Stack {
         storage: op_store::BackendKind,
         pod_base: &str,
         clock: Clock,
+        trusted_proxies: Vec<String>,
     ) -> RunningHub {
         let config = HubConfig {
             listen: Some(listen.into()),
@@ -107,6 +128,7 @@ impl Stack {
                 url: pod_base.to_owned(),
                 admin_token: None,
             }),
+            trusted_proxies,
             ..HubConfig::default()
         };
         op_hub::start(config.validate().unwrap(), clock)
@@ -150,6 +172,7 @@ impl Stack {
             self.storage,
             &self.pod_base,
             self.clock.clone(),
+            self.trusted_proxies.clone(),
         )
         .await;
         self.hub = Some(hub);
@@ -195,6 +218,11 @@ impl Stack {
         }
     }
 
+    /// The running hub's state (its store, for counting what requests left behind).
+    pub fn hub(&self) -> &op_hub::state::Hub {
+        &self.hub.as_ref().expect("the hub is running").hub
+    }
+
     /// Stops both servers.
     pub async fn stop(mut self) {
         self.stop_hub().await;
@@ -204,10 +232,10 @@ impl Stack {
     }
 }
 
-/// A scripted browser: keeps the session cookie, submits forms, never follows redirects itself.
+/// A scripted browser: keeps the hub's cookies, submits forms, never follows redirects itself.
 pub struct Browser {
     pub http: reqwest::Client,
-    cookie: Option<String>,
+    cookies: std::collections::BTreeMap<String, String>,
 }
 
 /// A response reduced to what tests look at.
@@ -237,23 +265,25 @@ impl Browser {
     pub fn new() -> Browser {
         Browser {
             http: client(),
-            cookie: None,
+            cookies: std::collections::BTreeMap::new(),
         }
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let req = match &self.cookie {
-            Some(c) => req.header("Cookie", c),
-            None => req,
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            req.header("Cookie", self.cookie_header())
         };
         let res = req.send().await.unwrap();
         for value in res.headers().get_all("set-cookie") {
             let v = value.to_str().unwrap();
-            let pair = v.split(';').next().unwrap().to_owned();
-            if pair.ends_with('=') {
-                self.cookie = None;
+            let pair = v.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
             } else {
-                self.cookie = Some(pair);
+                self.cookies.insert(name.to_owned(), value.to_owned());
             }
         }
         Page {
@@ -267,9 +297,18 @@ impl Browser {
         }
     }
 
-    /// The session cookie as a `Cookie` header value.
+    /// The browser's cookies as a `Cookie` header value.
     pub fn cookie_header(&self) -> String {
-        self.cookie.clone().unwrap_or_default()
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Drops one cookie, as if it had expired.
+    pub fn forget(&mut self, name: &str) {
+        self.cookies.remove(name);
     }
 
     pub async fn get(&mut self, url: &str) -> Page {

@@ -11,6 +11,22 @@ use crate::account::{self, ACCOUNTS, AccountError, SignUpError};
 use crate::client::CLIENTS;
 use crate::grant::{self, GRANTS};
 use crate::state::Hub;
+use crate::throttle::ThrottleKey;
+
+/// The client's address: the peer's, or what a trusted proxy forwarded (see `proxy`).
+pub(super) fn client_address(req: &HttpRequest, hub: &Hub) -> std::net::IpAddr {
+    let peer = req
+        .peer_addr()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |a| a.ip());
+    let values = |name: &str| -> Vec<&str> {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    hub.trusted_proxies
+        .client(peer, &values("forwarded"), &values("x-forwarded-for"))
+}
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -43,9 +59,9 @@ pub async fn signup_page(
     hub: web::Data<Hub>,
     q: web::Query<NextQuery>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     let t = browser.lang.t();
-    let body = pages::signup(t, &browser.session.csrf, q.next.as_deref(), None);
+    let body = pages::signup(t, &browser.csrf, q.next.as_deref(), None);
     Ok(browser.page(&hub, &req, 200, t.signup, body))
 }
 
@@ -55,16 +71,11 @@ pub async fn signup(
     hub: web::Data<Hub>,
     form: web::Form<Credentials>,
 ) -> Result<HttpResponse, HubError> {
-    let mut browser = Browser::load(&req, &hub).await?;
+    let mut browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let t = browser.lang.t();
     let refuse = |browser: &Browser, e: AccountError| {
-        let body = pages::signup(
-            t,
-            &browser.session.csrf,
-            form.next.as_deref(),
-            Some(&e.to_string()),
-        );
+        let body = pages::signup(t, &browser.csrf, form.next.as_deref(), Some(&e.to_string()));
         browser.page(&hub, &req, 400, t.signup, body)
     };
     let account = match account::sign_up(&hub, &form.username, &form.password).await {
@@ -92,9 +103,9 @@ pub async fn login_page(
     hub: web::Data<Hub>,
     q: web::Query<NextQuery>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     let t = browser.lang.t();
-    let body = pages::login(t, &browser.session.csrf, q.next.as_deref(), None);
+    let body = pages::login(t, &browser.csrf, q.next.as_deref(), None);
     Ok(browser.page(&hub, &req, 200, t.login, body))
 }
 
@@ -104,33 +115,22 @@ pub async fn login(
     hub: web::Data<Hub>,
     form: web::Form<Credentials>,
 ) -> Result<HttpResponse, HubError> {
-    let mut browser = Browser::load(&req, &hub).await?;
+    let mut browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let t = browser.lang.t();
-    let now = hub.now();
-    let acct_key = format!("acct:{}", form.username.trim());
-    let addr_key = format!(
-        "addr:{}",
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    );
+    let keys = [
+        ThrottleKey::Account(form.username.trim().to_owned()),
+        ThrottleKey::Address(client_address(&req, &hub)),
+    ];
     let refuse = |browser: &Browser, status: u16, e: AccountError| {
-        let body = pages::login(
-            t,
-            &browser.session.csrf,
-            form.next.as_deref(),
-            Some(&e.to_string()),
-        );
+        let body = pages::login(t, &browser.csrf, form.next.as_deref(), Some(&e.to_string()));
         browser.page(&hub, &req, status, t.login, body)
     };
-    if let Err(e) = hub
-        .throttle
-        .check(&acct_key, now)
-        .and(hub.throttle.check(&addr_key, now))
-    {
-        return Ok(refuse(&browser, 429, e));
-    }
+    // Counted before the password is checked, so parallel guesses cannot outrun the limit.
+    let attempt = match hub.throttle.admit(&keys, hub.now()) {
+        Ok(a) => a,
+        Err(wait) => return Ok(refuse(&browser, 429, AccountError::Throttled(wait))),
+    };
     let account = ACCOUNTS.get(&hub.store, form.username.trim())?;
     let hash = account.as_ref().map_or_else(
         || account::dummy_hash().to_owned(),
@@ -141,11 +141,9 @@ pub async fn login(
         .await
         .map_err(|e| HubError::Api(500, e.to_string()))?;
     let Some(account) = account.filter(|_| ok) else {
-        hub.throttle.fail(&acct_key, now);
-        hub.throttle.fail(&addr_key, now);
         return Ok(refuse(&browser, 401, AccountError::WrongCredentials));
     };
-    hub.throttle.succeed(&acct_key);
+    hub.throttle.succeeded(attempt);
     browser.log_in(&hub, account.username.as_str()).await?;
     let mut res = see_other(&after_login(form.next.as_deref()));
     browser.set_cookie(&hub, &mut res);
@@ -163,25 +161,17 @@ pub async fn logout(
     hub: web::Data<Hub>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let mut browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
-    let id = browser.id.clone();
-    hub.store
-        .write(move |tx| {
-            crate::session::SESSIONS.remove(tx, &id);
-            Ok::<_, op_store::StoreError>(())
-        })
-        .await?;
+    let gone = browser.log_out(&hub).await?;
     let mut res = see_other(routes::HUB_LOGIN);
-    let mut gone = super::session_cookie(&hub, String::new());
-    gone.make_removal();
     res.cookie(gone);
     Ok(res.finish())
 }
 
 /// `GET /`: the worker's grants and recent activity.
 pub async fn dashboard(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     render_dashboard(&req, &hub, browser, 200, None).await
 }
 
@@ -192,7 +182,7 @@ async fn render_dashboard(
     status: u16,
     error: Option<&str>,
 ) -> Result<HttpResponse, HubError> {
-    let Some(username) = browser.session.username.clone() else {
+    let Some(username) = browser.username().map(str::to_owned) else {
         let mut res = see_other(routes::HUB_LOGIN);
         browser.set_cookie(hub, &mut res);
         return Ok(res.finish());
@@ -227,7 +217,7 @@ async fn render_dashboard(
         access: access.as_deref(),
         error,
     };
-    let body = pages::dashboard(t, &view, &browser.session.csrf);
+    let body = pages::dashboard(t, &view, &browser.csrf);
     Ok(browser.page(hub, req, status, t.dashboard, body))
 }
 
@@ -244,7 +234,7 @@ pub async fn link_pod(
     hub: web::Data<Hub>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let username = browser.worker()?;
     match crate::link::link(&hub, &username, &form.pod_url, &form.code).await {
@@ -269,7 +259,7 @@ pub async fn revoke_grant(
     id: web::Path<String>,
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let username = browser.worker()?;
     let Some(grant) = GRANTS
@@ -286,7 +276,7 @@ pub async fn revoke_grant(
             .get(&hub.store, &grant.client_id)?
             .map_or_else(|| grant.client_id.clone(), |c| c.name);
         let t = browser.lang.t();
-        let body = pages::confirm_revoke(t, &client_name, &grant, &browser.session.csrf);
+        let body = pages::confirm_revoke(t, &client_name, &grant, &browser.csrf);
         return Ok(browser.page(&hub, &req, 200, t.revoke, body));
     }
     super::oauth::revoke_grant(&hub, &id, "grant_revoked").await?;

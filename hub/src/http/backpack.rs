@@ -150,8 +150,8 @@ fn page(t: &Text, folders: Option<&[Folder]>, csrf: &str) -> Markup {
 
 /// `GET /backpack`.
 pub async fn show(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
-    let Some(username) = browser.session.username.clone() else {
+    let browser = Browser::load(&req, &hub);
+    let Some(username) = browser.username().map(str::to_owned) else {
         let mut res = see_other(routes::HUB_LOGIN);
         browser.set_cookie(&hub, &mut res);
         return Ok(res.finish());
@@ -164,6 +164,6 @@ pub async fn show(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse,
         None => Some(Vec::new()),
     };
     let t = browser.lang.t();
-    let body = page(t, folders.as_deref(), &browser.session.csrf);
+    let body = page(t, folders.as_deref(), &browser.csrf);
     Ok(browser.page(&hub, &req, 200, t.backpack, body))
 }

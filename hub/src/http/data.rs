@@ -8,6 +8,7 @@ use super::error::HubError;
 use super::{Browser, see_other};
 use crate::account::{self, ACCOUNTS};
 use crate::state::Hub;
+use crate::throttle::ThrottleKey;
 
 /// `POST /export`: a zip of every resource in the pod plus `cv.html` of the selected records.
 pub async fn export(
@@ -15,7 +16,7 @@ pub async fn export(
     hub: web::Data<Hub>,
     body: web::Bytes,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let browser = Browser::load(&req, &hub);
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let csrf = form
         .iter()
@@ -72,17 +73,30 @@ pub async fn delete_account(
     hub: web::Data<Hub>,
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, HubError> {
-    let browser = Browser::load(&req, &hub).await?;
+    let mut browser = Browser::load(&req, &hub);
     browser.check_csrf(&form.csrf)?;
     let username = browser.worker()?;
     let account = ACCOUNTS
         .get(&hub.store, &username)?
         .ok_or_else(|| HubError::Api(404, "no account".into()))?;
+    // The password check is another way to guess it: it shares the login throttle.
+    let keys = [
+        ThrottleKey::Account(username.clone()),
+        ThrottleKey::Address(super::account::client_address(&req, &hub)),
+    ];
+    let attempt = hub.throttle.admit(&keys, hub.now()).map_err(|wait| {
+        HubError::Api(
+            429,
+            format!("too many failed attempts; try again in {wait} seconds"),
+        )
+    })?;
     let (password, hash) = (form.password.clone(), account.password_hash.clone());
     let ok = web::block(move || account::verify_password(&password, &hash))
         .await
         .map_err(|e| HubError::Api(500, e.to_string()))?;
-    if !ok {
+    if ok {
+        hub.throttle.succeeded(attempt);
+    } else {
         return Err(HubError::Api(
             403,
             "wrong password: the account was not deleted".into(),
@@ -92,16 +106,8 @@ pub async fn delete_account(
         account::SignUpError::Store(e) => HubError::from(e),
         other => HubError::Api(502, format!("the account was not deleted: {other}")),
     })?;
-    let id = browser.id.clone();
-    hub.store
-        .write(move |tx| {
-            crate::session::SESSIONS.remove(tx, &id);
-            Ok::<_, op_store::StoreError>(())
-        })
-        .await?;
+    let gone = browser.log_out(&hub).await?;
     let mut res = see_other(routes::HUB_SIGNUP);
-    let mut gone = super::session_cookie(&hub, String::new());
-    gone.make_removal();
     res.cookie(gone);
     Ok(res.finish())
 }

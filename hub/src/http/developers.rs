@@ -117,8 +117,8 @@ async fn logged_in(
     req: &HttpRequest,
     hub: &Hub,
 ) -> Result<Result<(Browser, String), HttpResponse>, HubError> {
-    let browser = Browser::load(req, hub).await?;
-    match browser.session.username.clone() {
+    let browser = Browser::load(req, hub);
+    match browser.username().map(str::to_owned) {
         Some(u) => Ok(Ok((browser, u))),
         None => {
             let mut res = see_other(routes::HUB_LOGIN);
@@ -135,7 +135,7 @@ pub async fn show(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResponse,
         Err(redirect) => return Ok(redirect),
     };
     let clients = clients_of(&hub, &username)?;
-    let body = page(&hub, &clients, &browser.session.csrf, None, None);
+    let body = page(&hub, &clients, &browser.csrf, None, None);
     Ok(browser.page(&hub, &req, 200, "Developers", body))
 }
 
@@ -212,15 +212,12 @@ pub async fn register(
             page(
                 &hub,
                 &clients,
-                &browser.session.csrf,
+                &browser.csrf,
                 Some((client, secret.as_deref())),
                 None,
             ),
         ),
-        Err(e) => (
-            400,
-            page(&hub, &clients, &browser.session.csrf, None, Some(e)),
-        ),
+        Err(e) => (400, page(&hub, &clients, &browser.csrf, None, Some(e))),
     };
     Ok(browser.page(&hub, &req, status, "Developers", body))
 }

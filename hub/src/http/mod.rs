@@ -1,9 +1,11 @@
 //! HTTP: the one `configure` that `main` and the tests mount, and what every handler shares —
-//! browser sessions, language, HTML security headers.
+//! the browser (`browser`), HTML security headers, redirects.
 
 pub mod account;
 pub mod admin;
 pub mod backpack;
+pub mod browser;
+pub mod consent;
 pub mod data;
 pub mod developers;
 pub mod discovery;
@@ -14,15 +16,12 @@ pub mod pages;
 pub mod people;
 pub mod platforms;
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpResponse, HttpResponseBuilder, web};
 use op_protocol::routes;
 
-use crate::i18n::Lang;
-use crate::session::{self, COOKIE, SESSIONS, Session};
 use crate::state::Hub;
-use error::HubError;
+pub use browser::Browser;
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
@@ -39,9 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::get().to(discovery::metadata),
         )
         .route(routes::HUB_JWKS, web::get().to(discovery::jwks))
-        .route(routes::HUB_AUTHORIZE, web::get().to(oauth::authorize))
-        .route(routes::HUB_CONSENT, web::get().to(oauth::show_consent))
-        .route(routes::HUB_CONSENT, web::post().to(oauth::decide))
+        .route(routes::HUB_AUTHORIZE, web::get().to(consent::authorize))
+        .route(routes::HUB_CONSENT, web::get().to(consent::show_consent))
+        .route(routes::HUB_CONSENT, web::post().to(consent::decide))
         .route(routes::HUB_TOKEN, web::post().to(oauth::token))
         .route(routes::HUB_REVOKE, web::post().to(oauth::revoke))
         .route(routes::HUB_INTROSPECT, web::post().to(oauth::introspect))
@@ -124,168 +123,6 @@ pub fn secure_html_headers(res: &mut HttpResponseBuilder) {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .insert_header(("X-Content-Type-Options", "nosniff"));
-}
-
-/// A browser's session, loaded or newly created.
-#[derive(Debug)]
-pub struct Browser {
-    /// Storage id of the session.
-    pub id: String,
-    /// The session.
-    pub session: Session,
-    /// Set when a new cookie must be sent.
-    pub new_cookie: Option<String>,
-    /// The page language.
-    pub lang: Lang,
-}
-
-impl Browser {
-    /// Loads the request's session, or starts an anonymous one.
-    pub async fn load(req: &HttpRequest, hub: &Hub) -> Result<Browser, HubError> {
-        let now = hub.now();
-        let existing = req.cookie(COOKIE).and_then(|c| {
-            let id = session::id_of(&hub.secret, c.value());
-            SESSIONS
-                .get(&hub.store, &id)
-                .ok()
-                .flatten()
-                .filter(|s| s.expires > now)
-                .map(|s| (id, s))
-        });
-        let (id, mut session, new_cookie) = match existing {
-            Some((id, s)) => (id, s, None),
-            None => {
-                let (cookie, s) = Session::new(None, now);
-                (session::id_of(&hub.secret, &cookie), s, Some(cookie))
-            }
-        };
-        let query_lang =
-            web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-                .ok()
-                .and_then(|q| q.get("lang").and_then(|l| Lang::parse(l)));
-        let lang = query_lang
-            .or_else(|| session.lang.as_deref().and_then(Lang::parse))
-            .or_else(|| {
-                req.headers()
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Lang::from_accept_language)
-            })
-            .unwrap_or(Lang::En);
-        let changed = new_cookie.is_some()
-            || query_lang.is_some_and(|l| session.lang.as_deref() != Some(l.code()));
-        if let Some(l) = query_lang {
-            session.lang = Some(l.code().to_owned());
-        }
-        if changed {
-            let (sid, s) = (id.clone(), session.clone());
-            hub.store
-                .write(move |tx| {
-                    SESSIONS.put(tx, &sid, &s);
-                    Ok::<_, op_store::StoreError>(())
-                })
-                .await?;
-        }
-        Ok(Browser {
-            id,
-            session,
-            new_cookie,
-            lang,
-        })
-    }
-
-    /// Replaces the session with a logged-in one (a new id, so a planted cookie is useless).
-    pub async fn log_in(&mut self, hub: &Hub, username: &str) -> Result<(), HubError> {
-        let (cookie, mut session) = Session::new(Some(username.to_owned()), hub.now());
-        session.lang = self.session.lang.clone();
-        let new_id = session::id_of(&hub.secret, &cookie);
-        let (old_id, nid, s) = (self.id.clone(), new_id.clone(), session.clone());
-        hub.store
-            .write(move |tx| {
-                SESSIONS.remove(tx, &old_id);
-                SESSIONS.put(tx, &nid, &s);
-                Ok::<_, op_store::StoreError>(())
-            })
-            .await?;
-        self.id = new_id;
-        self.session = session;
-        self.new_cookie = Some(cookie);
-        Ok(())
-    }
-
-    /// Adds the session cookie to a response when it is new.
-    pub fn set_cookie(&self, hub: &Hub, res: &mut HttpResponseBuilder) {
-        if let Some(value) = &self.new_cookie {
-            res.cookie(session_cookie(hub, value.clone()));
-        }
-    }
-
-    /// Renders a page in this browser's language.
-    pub fn page(
-        &self,
-        hub: &Hub,
-        req: &HttpRequest,
-        status: u16,
-        title: &str,
-        body: maud::Markup,
-    ) -> HttpResponse {
-        let html = pages::layout(self.lang, title, &switch_href(req, self.lang), body);
-        let mut res = HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(status)
-                .unwrap_or(actix_web::http::StatusCode::OK),
-        );
-        secure_html_headers(&mut res);
-        self.set_cookie(hub, &mut res);
-        res.content_type("text/html; charset=utf-8").body(html)
-    }
-
-    /// The logged-in worker's username, or [`HubError::LoginRequired`].
-    pub fn worker(&self) -> Result<String, HubError> {
-        self.session.username.clone().ok_or(HubError::LoginRequired)
-    }
-
-    /// Checks the CSRF token a form carried.
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), HubError> {
-        if self.new_cookie.is_none() && self.session.csrf_ok(submitted) {
-            Ok(())
-        } else {
-            let t = self.lang.t();
-            let message = "This form has expired or did not come from this site. Go back, reload the page and try again.";
-            Err(HubError::Page {
-                status: 403,
-                html: pages::layout(self.lang, t.error_title, "/", pages::error(t, message)),
-                message: message.into(),
-            })
-        }
-    }
-}
-
-/// The session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` except on loopback HTTP.
-pub fn session_cookie(hub: &Hub, value: String) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .secure(hub.secure_cookies)
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(
-            session::SESSION_SECS as i64,
-        ))
-        .finish()
-}
-
-/// The same URL with `lang` set to the other language.
-fn switch_href(req: &HttpRequest, lang: Lang) -> String {
-    let other = if lang == Lang::En { "sv" } else { "en" };
-    let mut pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.query_string().as_bytes())
-            .filter(|(k, _)| k != "lang")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    pairs.push(("lang".into(), other.into()));
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    format!("{}?{query}", req.path())
 }
 
 /// A 303 redirect.
