@@ -11,6 +11,11 @@ pub enum ConnectorError {
         "the worker's grant is no longer valid ({0}); send them through the authorization flow again"
     )]
     Reconnect(String),
+    /// Nothing is stored for this worker: they were never linked (or were unlinked).
+    #[error(
+        "not linked to {0} yet: link the worker first (opctl: `platform link --pod {0}` or `matcher authorize --pod {0}`), then run this again"
+    )]
+    NotLinked(String),
     /// The worker said no on the consent screen.
     #[error("the worker denied the request")]
     AccessDenied,

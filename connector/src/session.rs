@@ -32,7 +32,7 @@ impl Session<'_> {
     pub fn tokens(&self) -> Result<Tokens, ConnectorError> {
         self.store
             .load(&self.key)?
-            .ok_or_else(|| ConnectorError::Reconnect(format!("no tokens stored for {}", self.key)))
+            .ok_or_else(|| ConnectorError::NotLinked(self.key.clone()))
     }
 
     /// A usable access token, refreshing first when it is about to expire (or `force`d after a 401).
@@ -54,4 +54,39 @@ impl Session<'_> {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The claims of a client's own access token (read, not verified: the client received it from
+/// the hub itself over TLS).
+pub fn claims_of(token: &str) -> Option<serde_json::Value> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?,
+    )
+    .ok()
+}
+
+/// The worker's WebID from a client's own access token.
+pub fn webid_of(token: &str) -> Option<String> {
+    claims_of(token)?.get("webid")?.as_str().map(str::to_owned)
+}
+
+/// The platforms a matcher's own access token may read: `None` when a grant covers every
+/// platform, else the union of the platforms its `gig_data` details name.
+pub fn granted_platforms(token: &str) -> Option<Vec<String>> {
+    let claims = claims_of(token)?;
+    let mut platforms = std::collections::BTreeSet::new();
+    for detail in claims.get("authorization_details")?.as_array()? {
+        let named = detail.get("platforms").and_then(|p| p.as_array());
+        match named {
+            Some(named) if !named.is_empty() => {
+                platforms.extend(named.iter().filter_map(|p| p.as_str().map(str::to_owned)));
+            }
+            _ => return None,
+        }
+    }
+    Some(platforms.into_iter().collect())
 }

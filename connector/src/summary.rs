@@ -123,6 +123,72 @@ pub fn summarise(accepted: &[Accepted]) -> Vec<PlatformSummary> {
         .collect()
 }
 
+/// One rating dimension of a platform's signed track record, on its own scale.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrackRating {
+    /// The dimension (`overall` when unnamed).
+    pub name: String,
+    /// The mean the platform signed.
+    pub mean: f64,
+    /// How many ratings it averages.
+    pub count: u64,
+    /// The scale's worst value.
+    pub worst: f64,
+    /// The scale's best value.
+    pub best: f64,
+}
+
+/// What a platform's verified track record (`summary`) says: all a summary-level grant may read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrackRecordSummary {
+    /// The issuing platform.
+    pub issuer: String,
+    /// Where it was read.
+    pub url: String,
+    /// Gigs completed.
+    pub completed: u64,
+    /// Of which successful.
+    pub successful: u64,
+    /// Period covered, as written.
+    pub first: Option<String>,
+    /// End of the period.
+    pub last: Option<String>,
+    /// Mean rating per dimension and scale.
+    pub ratings: Vec<TrackRating>,
+}
+
+/// The verified track records among `accepted`, one per platform folder read.
+pub fn track_records(accepted: &[Accepted]) -> Vec<TrackRecordSummary> {
+    accepted
+        .iter()
+        .filter(|a| a.kind == "track record")
+        .map(|a| {
+            let t = &a.record["credentialSubject"]["trackRecord"];
+            let count = |v: &Value| v.as_u64().or_else(|| v.as_str()?.parse().ok()).unwrap_or(0);
+            TrackRecordSummary {
+                issuer: a.issuer.clone(),
+                url: a.url.clone(),
+                completed: count(&t["completedCount"]),
+                successful: count(&t["successfulCount"]),
+                first: t["startDate"].as_str().map(str::to_owned),
+                last: t["endDate"].as_str().map(str::to_owned),
+                ratings: t["aggregateRating"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| TrackRating {
+                        name: r["name"].as_str().unwrap_or("overall").to_owned(),
+                        mean: number(&r["ratingValue"]).unwrap_or(0.0),
+                        count: count(&r["ratingCount"]),
+                        worst: number(&r["worstRating"]).unwrap_or(0.0),
+                        best: number(&r["bestRating"]).unwrap_or(0.0),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +197,7 @@ mod tests {
         Accepted {
             url: url.into(),
             issuer: "https://hub/platforms/acme".into(),
+            platform: "acme".into(),
             kind: "gig".into(),
             record: serde_json::json!({"credentialSubject": {"performed": {
                 "startTime": start, "endTime": start, "successful": ok, "review": {"reviewRating": ratings}}}}),

@@ -1,30 +1,20 @@
-//! The worker's backpack: every record in their pod, read with their owner rights, verified by
-//! the hub in-process against the keys and status lists it holds for its platforms, and grouped
-//! by platform with what the records say.
+//! The worker's backpack: every record in their pod, read with their owner rights, judged by the
+//! hub in-process — by the same [`Rules`] the connector's matcher check applies — against the keys
+//! and status lists it holds for its platforms, and grouped by platform with what they say.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use op_protocol::clock::Clock;
 use op_protocol::proof::Controllers;
-use op_protocol::record::{RecordStatus, StatusCheck, Verifier};
+use op_protocol::record::verdict::platform_of;
+use op_protocol::record::{Place, Rules, Standing, StatusCheck, Verdict, Verifier};
 use op_protocol::status::StatusLists;
 use serde_json::Value;
 
+use crate::client::{CLIENTS, ClientKind};
 use crate::state::Hub;
 
 /// Most records read for one view.
 const MAX_RECORDS: usize = 500;
-
-/// What the hub concluded about a record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mark {
-    /// Signed by a platform registered here, with a key it registered, not revoked.
-    Verified,
-    /// Revoked by its platform.
-    Revoked,
-    /// Not verifiable, and why.
-    Unverified(String),
-}
 
 /// One record as the backpack shows it.
 #[derive(Debug, Clone)]
@@ -39,8 +29,8 @@ pub struct Item {
     pub when: Option<String>,
     /// Ratings.
     pub ratings: Vec<Rating>,
-    /// The verdict.
-    pub mark: Mark,
+    /// The verdict, by the same rules a matcher applies.
+    pub verdict: Verdict,
 }
 
 /// A rating as `(dimension, value, worst, best)`.
@@ -87,7 +77,7 @@ fn number(v: &Value) -> Option<f64> {
 }
 
 /// What a record says; the verdict comes separately.
-fn describe(url: String, record: &Value, mark: Mark) -> Item {
+fn describe(url: String, record: &Value, verdict: Verdict) -> Item {
     let subject = &record["credentialSubject"];
     let (kind, title, when, ratings) =
         if record["type"].to_string().contains("TrackRecordCredential") {
@@ -140,20 +130,27 @@ fn describe(url: String, record: &Value, mark: Mark) -> Item {
         title,
         when,
         ratings,
-        mark,
+        verdict,
     }
 }
 
-/// Reads and checks every record in the worker's pod (`None` if the pod cannot be read).
+/// The hub's standing of a platform (by client id), from its own registry.
+pub fn standing(hub: &Hub, platform: &str) -> Standing {
+    match CLIENTS.get(&hub.store, platform) {
+        Ok(Some(c)) if c.kind == ClientKind::Platform && c.certified => Standing::Certified,
+        Ok(Some(c)) if c.kind == ClientKind::Platform => Standing::Registered,
+        _ => Standing::Unknown,
+    }
+}
+
+/// Reads every record in the worker's pod and judges each by [`Rules`] — the rules a matcher
+/// applies — against the keys and status lists the hub holds (`None` if the pod cannot be read).
 pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>> {
     let token = crate::provider::dashboard_token(hub, webid, pod_root);
     let gigs = format!("{pod_root}{}", op_protocol::routes::POD_GIGS);
     let folders = contains(&get_json(hub, &token, &gigs).await?);
-    // Keys and status lists of this hub's platforms, straight from its store.
-    let mut methods = Controllers::new();
-    let mut lists = StatusLists::new();
-    let mut out = Vec::new();
-    let mut read = 0;
+    let mut read: Vec<(String, Vec<(String, Value)>)> = Vec::new();
+    let mut budget = MAX_RECORDS;
     for folder in folders {
         let platform = folder
             .trim_end_matches('/')
@@ -161,40 +158,58 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
             .next()
             .unwrap_or("")
             .to_owned();
-        if let Ok(keys) = crate::platform::keys_of(hub, &platform) {
-            methods = methods.with(crate::platform::controller_document(hub, &platform, &keys));
-        }
-        for list in crate::status_lists::status_lists_of(hub, &platform).unwrap_or_default() {
-            lists = lists.with(list);
-        }
-        let mut items = Vec::new();
         let urls = get_json(hub, &token, &folder)
             .await
             .map(|d| contains(&d))
             .unwrap_or_default();
-        for url in urls.into_iter().take(MAX_RECORDS.saturating_sub(read)) {
-            read += 1;
-            let Some(record) = get_json(hub, &token, &url).await else {
-                continue;
-            };
-            let clock = Clock::system();
-            let verifier = Verifier {
-                methods: &methods,
-                status: StatusCheck::Required(&lists),
-                clock: &clock,
-            };
-            let mark = match verifier.verify(&record) {
-                Ok(v)
-                    if v.status == RecordStatus::Revoked || v.status == RecordStatus::Suspended =>
-                {
-                    Mark::Revoked
-                }
-                Ok(_) => Mark::Verified,
-                Err(e) => Mark::Unverified(e.to_string()),
-            };
-
-            items.push(describe(url, &record, mark));
+        let mut records = Vec::new();
+        for url in urls.into_iter().take(budget) {
+            budget -= 1;
+            if let Some(record) = get_json(hub, &token, &url).await {
+                records.push((url, record));
+            }
         }
+        read.push((platform, records));
+    }
+    // Keys and status lists of every issuing platform of this hub, straight from its store.
+    let issuers: BTreeSet<&str> = read
+        .iter()
+        .flat_map(|(_, records)| records)
+        .filter_map(|(_, r)| r.get("issuer").and_then(Value::as_str))
+        .filter_map(|issuer| platform_of(&hub.issuer, issuer))
+        .collect();
+    let mut methods = Controllers::new();
+    let mut lists = StatusLists::new();
+    for platform in issuers {
+        if let Ok(keys) = crate::platform::keys_of(hub, platform) {
+            methods = methods.with(crate::platform::controller_document(hub, platform, &keys));
+        }
+        for list in crate::status_lists::status_lists_of(hub, platform).unwrap_or_default() {
+            lists = lists.with(list);
+        }
+    }
+    let standing = |platform: &str| standing(hub, platform);
+    let rules = Rules {
+        hub: &hub.issuer,
+        verifier: Verifier {
+            methods: &methods,
+            status: StatusCheck::Required(&lists),
+            clock: &hub.clock,
+        },
+        standing: &standing,
+    };
+    let mut out = Vec::new();
+    for (platform, records) in read {
+        let mut items: Vec<Item> = records
+            .into_iter()
+            .map(|(url, record)| {
+                let verdict = match Place::of(&url, pod_root, webid) {
+                    Some(place) => rules.judge(&record, Some(place)),
+                    None => Verdict::Invalid("not in a platform's folder".into()),
+                };
+                describe(url, &record, verdict)
+            })
+            .collect();
         items.sort_by(|a, b| b.when.cmp(&a.when));
         out.push(Folder { platform, items });
     }

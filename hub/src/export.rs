@@ -1,8 +1,9 @@
 //! Taking one's data out: every resource in the worker's pod, exactly as stored, plus a readable
 //! CV of the records the worker selects, in one zip file.
 
-use crate::backpack::{Folder, Item, Mark};
+use crate::backpack::{Folder, Item};
 use crate::state::Hub;
+use op_protocol::record::Verdict;
 
 /// A minimal zip writer: entries stored uncompressed (RDF is small, and every unzip reads it).
 #[derive(Debug, Default)]
@@ -124,7 +125,8 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A self-contained HTML CV of the selected, verified records.
+/// A self-contained HTML CV of the selected records: verified ones, and records of uncertified
+/// platforms only when the worker ticked them, each marked as such. Nothing else ever enters it.
 pub fn cv(name: &str, webid: &str, folders: &[Folder], selected: &dyn Fn(&Item) -> bool) -> String {
     let mut html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0} — work history</title>\
@@ -138,7 +140,12 @@ verify it with any eddsa-rdfc-2022 verifier (the signed originals are in this ar
         let items: Vec<&Item> = folder
             .items
             .iter()
-            .filter(|i| i.mark == Mark::Verified && selected(i))
+            .filter(|i| {
+                matches!(
+                    i.verdict,
+                    Verdict::Verified { .. } | Verdict::Uncertified { .. }
+                ) && selected(i)
+            })
             .collect();
         if items.is_empty() {
             continue;
@@ -151,11 +158,18 @@ verify it with any eddsa-rdfc-2022 verifier (the signed originals are in this ar
                 .iter()
                 .map(|(n, v, lo, hi)| format!("{} {v} ({lo}–{hi})", escape(n)))
                 .collect();
+            let standing = match &item.verdict {
+                Verdict::Uncertified { platform } => {
+                    format!(" — signed by {platform}, not certified by the hub")
+                }
+                _ => String::new(),
+            };
             html.push_str(&format!(
-                "<li><strong>{}</strong> <span class=\"n\">{} {}</span>{}</li>",
+                "<li><strong>{}</strong> <span class=\"n\">{} {}{}</span>{}</li>",
                 escape(&item.title),
                 escape(&item.kind),
                 escape(when),
+                escape(&standing),
                 if ratings.is_empty() {
                     String::new()
                 } else {

@@ -147,7 +147,17 @@ async fn read_and_verify(
             ));
         }
     }
-    Ok(op_connector::verify::check(&http, &state.hub.hub.issuer, &records, &Clock::system()).await)
+    let (token, _) = session.access_token(false).await?;
+    let owner = op_connector::session::webid_of(&token).unwrap_or_default();
+    let pod = op_connector::verify::Pod {
+        root: &state.pod,
+        owner: &owner,
+    };
+    let clock = Clock::system();
+    Ok(
+        op_connector::verify::check(&http, &state.hub.hub.issuer, &records, Some(pod), &clock)
+            .await,
+    )
 }
 
 /// A running demo matcher page.

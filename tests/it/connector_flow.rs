@@ -10,7 +10,6 @@ use op_connector::session::Session;
 use op_connector::sync::PlatformSync;
 use op_connector::tokens::{MemoryTokenStore, TokenStore};
 use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
-use op_protocol::clock::Clock;
 use op_protocol::proof::KeyPair;
 use op_protocol::record::GigExport;
 
@@ -105,7 +104,8 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         method,
     };
     let signer = issuer.signer(key).unwrap();
-    let clock = Clock::system();
+    // The hub's clock (manual in tests): the backpack judges validity by it.
+    let clock = stack.clock.clone();
     let creds = op_connector::hub::Credentials {
         hub: &stack.issuer,
         client_id: "acme",
@@ -237,7 +237,11 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     };
     let records = read_all().await.unwrap();
     assert_eq!(records.len(), signed.len());
-    let checked = op_connector::verify::check(&http, &stack.issuer, &records, &clock).await;
+    let place = Some(op_connector::verify::Pod {
+        root: &pod_root,
+        owner: &webid,
+    });
+    let checked = op_connector::verify::check(&http, &stack.issuer, &records, place, &clock).await;
     assert_eq!(
         checked.accepted.len(),
         signed.len(),
@@ -272,7 +276,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     let now_listed = read_all().await.unwrap();
     assert_eq!(now_listed.len(), copies.len() - 1);
     assert!(!now_listed.iter().any(|(u, _)| u.ends_with(&withdrawn)));
-    let checked = op_connector::verify::check(&http, &stack.issuer, &copies, &clock).await;
+    let checked = op_connector::verify::check(&http, &stack.issuer, &copies, place, &clock).await;
     assert_eq!(checked.rejected.len(), 2, "{:?}", checked.rejected);
     assert!(
         checked

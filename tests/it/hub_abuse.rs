@@ -305,3 +305,23 @@ async fn the_delete_account_password_check_shares_the_login_throttle() {
     assert_eq!(dashboard.status, 200, "the account is still there");
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn a_form_missing_a_field_gets_a_page_that_says_what_to_do() {
+    let stack = Stack::start().await;
+    let mut browser = Browser::new();
+    let page = browser
+        .post(
+            &format!("{}/login", stack.issuer),
+            &[("username", "alice"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("This form could not be read")
+            && page.body.contains("missing field `csrf`")
+            && page.body.contains("reload the page"),
+        "{}",
+        page.body
+    );
+}

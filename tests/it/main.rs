@@ -20,5 +20,6 @@ mod pod_resources;
 mod pod_solid;
 mod records_flow;
 mod records_status;
+mod records_verdict;
 mod stack;
 mod tidy;

@@ -12,7 +12,7 @@ use crate::stack::{Browser, REDIRECT, Registered, Stack};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Runs the code flow for `client` with the worker logged in to `browser`; returns the token response.
+/// Runs the code flow for `client` with alice logged in to `browser`; returns the token response.
 pub async fn grant(
     stack: &Stack,
     browser: &mut Browser,
@@ -20,9 +20,21 @@ pub async fn grant(
     scope: &str,
     details: Option<&str>,
 ) -> serde_json::Value {
+    grant_at(stack, browser, client, scope, details, "alice").await
+}
+
+/// Runs the code flow for `client` for `worker`'s pod, with them logged in to `browser`.
+pub async fn grant_at(
+    stack: &Stack,
+    browser: &mut Browser,
+    client: &Registered,
+    scope: &str,
+    details: Option<&str>,
+    worker: &str,
+) -> serde_json::Value {
     let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let root = stack.pod_root("alice");
+    let root = stack.pod_root(worker);
     let mut params = vec![
         ("response_type", "code"),
         ("client_id", client.id.as_str()),

@@ -8,9 +8,10 @@ use op_protocol::routes;
 use super::error::HubError;
 use super::{Browser, see_other};
 use crate::account::ACCOUNTS;
-use crate::backpack::{self, Folder, Mark};
+use crate::backpack::{self, Folder};
 use crate::i18n::Text;
 use crate::state::Hub;
+use op_protocol::record::Verdict;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -61,7 +62,7 @@ fn months_chart(t: &Text, folders: &[Folder]) -> Markup {
 fn ratings_chart(t: &Text, folder: &Folder) -> Markup {
     let mut dims: std::collections::BTreeMap<String, (f64, usize, f64, f64)> =
         std::collections::BTreeMap::new();
-    for item in folder.items.iter().filter(|i| i.mark == Mark::Verified) {
+    for item in folder.items.iter().filter(|i| i.verdict.is_verified()) {
         for (name, value, worst, best) in &item.ratings {
             let e = dims.entry(name.clone()).or_insert((0.0, 0, *worst, *best));
             e.0 += value;
@@ -126,15 +127,19 @@ fn page(t: &Text, folders: Option<&[Folder]>, csrf: &str) -> Markup {
                                         td { (item.title) " " span.note { "(" (item.kind) ")" } }
                                         td { (item.when.as_deref().map(|w| w.get(..10).unwrap_or(w)).unwrap_or("")) }
                                         td {
-                                            @match &item.mark {
-                                                Mark::Verified => strong { "✓ " (t.verified) },
-                                                Mark::Revoked => strong.error { "✗ " (t.revoked_by_platform) },
-                                                Mark::Unverified(why) => span { "! " (t.unverified) span.note { " — " (why) } },
+                                            @match &item.verdict {
+                                                Verdict::Verified { .. } => strong { "✓ " (t.verified) },
+                                                Verdict::Uncertified { platform } => span { "! " (t.signed_by) " " (platform) " — " (t.not_certified_here) },
+                                                Verdict::Revoked { .. } => strong.error { "✗ " (t.revoked_by_platform) },
+                                                Verdict::Invalid(why) => span { "! " (t.unverified) span.note { " — " (why) } },
                                             }
                                         }
                                         td {
-                                            @if item.mark == Mark::Verified {
-                                                input type="checkbox" name="record" value=(item.url) form="export" checked aria-label=(format!("{}: {}", t.include_in_cv, item.title));
+                                            @match &item.verdict {
+                                                Verdict::Verified { .. } => input type="checkbox" name="record" value=(item.url) form="export" checked aria-label=(format!("{}: {}", t.include_in_cv, item.title));,
+                                                // Only if the worker includes it knowingly; the CV marks it.
+                                                Verdict::Uncertified { .. } => input type="checkbox" name="record" value=(item.url) form="export" aria-label=(format!("{}: {} ({})", t.include_in_cv, item.title, t.not_certified_here));,
+                                                _ => {},
                                             }
                                         }
                                     }

@@ -83,3 +83,22 @@ impl ResponseError for HubError {
         }
     }
 }
+
+/// A form that cannot be read (a field missing, a value of the wrong kind, too large): a page
+/// that says so and what to do, never the parser's own words alone.
+pub fn form_error(e: &actix_web::error::UrlencodedError) -> HubError {
+    let detail = match e {
+        actix_web::error::UrlencodedError::Overflow { .. } => "it is too large".to_owned(),
+        actix_web::error::UrlencodedError::Parse(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let lang = crate::i18n::Lang::En;
+    let t = lang.t();
+    let message =
+        format!("This form could not be read ({detail}). Go back, reload the page and try again.");
+    HubError::Page {
+        status: 400,
+        html: super::pages::layout(lang, t.error_title, "/", super::pages::error(t, &message)),
+        message,
+    }
+}

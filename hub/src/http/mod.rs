@@ -26,7 +26,11 @@ pub use browser::Browser;
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
     cfg.app_data(web::Data::new(hub))
-        .app_data(web::FormConfig::default().limit(64 * 1024))
+        .app_data(
+            web::FormConfig::default()
+                .limit(64 * 1024)
+                .error_handler(|e, _| error::form_error(&e).into()),
+        )
         .app_data(web::JsonConfig::default().limit(256 * 1024))
         .route(routes::HUB_HEALTH, web::get().to(|| async { "ok\n" }))
         .route(

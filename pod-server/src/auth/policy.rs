@@ -137,6 +137,65 @@ pub fn modes(identity: &Identity, pod: PodContext<'_>, path: &ResourcePath) -> M
     public
 }
 
+/// What a token may do in this pod, in words, for the 403 a refused request gets: a developer
+/// learns what their token does allow instead of a list of rules.
+pub fn allowed(identity: &Identity, pod: PodContext<'_>) -> String {
+    let Identity::Token(v) = identity else {
+        return "without a token, only the WebID profile can be read".into();
+    };
+    let client = &v.claims.client_id;
+    if identity.is_owner(pod.owner) {
+        return "this is the owner's token: everything".into();
+    }
+    let mut can = Vec::new();
+    if v.claims.webid.as_deref() == Some(pod.owner) {
+        can.push(
+            "it is the owner's, but without the scope pod:owner it has no owner rights".into(),
+        );
+    }
+    if v.scopes.contains(Scope::GigWrite) {
+        can.push(format!(
+            "read and write inside /{POD_GIGS}{client}/ (platform {client})"
+        ));
+    }
+    let summary_only = !v.scopes.contains(Scope::GigRead);
+    if v.scopes.contains(Scope::GigRead) || v.scopes.contains(Scope::GigReadSummary) {
+        for d in v
+            .claims
+            .authorization_details
+            .iter()
+            .filter_map(|d| serde_json::from_value::<GigData>(d.clone()).ok())
+            .filter(|d| d.actions.contains(&Action::Read))
+        {
+            let elsewhere = !d.locations.is_empty() && !d.locations.iter().any(|l| l == pod.root);
+            let expired = d.expires_at().is_some_and(|e| pod.now >= e);
+            if elsewhere || expired {
+                continue;
+            }
+            let summary = summary_only || d.level == Level::Summary;
+            let folders: Vec<String> = if d.platforms.is_empty() {
+                vec!["every platform's folder".into()]
+            } else {
+                d.platforms
+                    .iter()
+                    .map(|p| format!("/{POD_GIGS}{p}/"))
+                    .collect()
+            };
+            can.push(if summary {
+                format!("read only the `{SUMMARY}` of {}", folders.join(", "))
+            } else {
+                format!("read {}", folders.join(", "))
+            });
+        }
+    }
+    if can.is_empty() {
+        return format!(
+            "the token of {client} allows nothing in this pod but reading the WebID profile"
+        );
+    }
+    format!("the token of {client} may {}", can.join("; and "))
+}
+
 fn matcher_may_read(v: &Verified, pod: PodContext<'_>, path: &ResourcePath) -> bool {
     let summary_only = !v.scopes.contains(Scope::GigRead);
     v.claims

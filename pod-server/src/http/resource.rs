@@ -109,6 +109,7 @@ async fn answer(
         pod: pod.clone(),
         path,
         modes,
+        context,
     };
     match *req.method() {
         Method::GET | Method::HEAD => target.require(Need::Read, identity)?.get().await,
@@ -182,6 +183,7 @@ struct Target<'a> {
     pod: PodName,
     path: ResourcePath,
     modes: Modes,
+    context: policy::PodContext<'a>,
 }
 
 async fn identify(
@@ -226,8 +228,9 @@ impl Target<'_> {
                 self.path
             )),
             Identity::Token(_) => HttpError::Forbidden(format!(
-                "this token may not {verb} {}: owner access needs the owner's token with scope pod:owner, and a platform (gig:write) may write only inside /gigs/{{its client id}}/",
-                self.path
+                "this token may not {verb} {}: {}",
+                self.path,
+                policy::allowed(identity, self.context)
             )),
         })
     }

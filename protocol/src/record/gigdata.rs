@@ -193,11 +193,25 @@ pub enum ScoreValue {
 impl GigExport {
     /// Parses an export and checks what the schema cannot: timestamps, scales, finite numbers.
     pub fn from_json(text: &str) -> Result<Self, RecordError> {
-        let export: GigExport =
-            serde_json::from_str(text).map_err(|e| RecordError::InvalidGigData {
+        if !text.trim_start().starts_with('{') {
+            return Err(RecordError::InvalidGigData {
+                path: "the top level".into(),
+                reason: "an export is a JSON object {\"interactions\": [...], \"achievements\":                          [...]} (the Gig Data Standard; a sample is protocol/tests/data/gig-export.json)"
+                    .into(),
+            });
+        }
+        let export: GigExport = serde_json::from_str(text).map_err(|e| {
+            // serde_json's message ends with the position, which `path` already gives.
+            let message = e.to_string();
+            let reason = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m)
+                .to_owned();
+            RecordError::InvalidGigData {
                 path: format!("line {}, column {}", e.line(), e.column()),
-                reason: e.to_string(),
-            })?;
+                reason,
+            }
+        })?;
         export.validate()?;
         Ok(export)
     }
@@ -295,5 +309,16 @@ mod tests {
         let out_of_scale = SAMPLE.replace("\"value\": 4.5", "\"value\": 7");
         let err = GigExport::from_json(&out_of_scale).unwrap_err();
         assert!(err.to_string().contains("ratings[1]"), "{err}");
+    }
+
+    #[test]
+    fn errors_say_what_an_export_is_and_the_position_once() {
+        let err = GigExport::from_json("[]").unwrap_err().to_string();
+        assert!(err.contains("an export is a JSON object"), "{err}");
+        assert!(!err.contains("invalid length"), "{err}");
+        let err = GigExport::from_json("{\"interactions\": 3}")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err.matches("line 1").count(), 1, "{err}");
     }
 }

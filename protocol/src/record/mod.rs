@@ -11,6 +11,7 @@ pub mod model;
 pub mod sign;
 pub mod subject;
 pub mod summary;
+pub mod verdict;
 pub mod verify;
 pub mod vocab;
 
@@ -20,6 +21,7 @@ pub use convert::{
 pub use gigdata::GigExport;
 pub use model::{Credential, RecordKind, Subject};
 pub use sign::Signer;
+pub use verdict::{Place, Rules, Standing, Verdict};
 pub use verify::{RecordStatus, StatusCheck, VerifiedRecord, Verifier};
 
 use thiserror::Error;

@@ -68,8 +68,40 @@ struct Resolved {
     json: bool,
 }
 
+/// A pod's root URL as given on the command line: http(s), and ending in `/` (added when missing,
+/// so `https://pods.example/alice` works too) — checked before anything is sent.
+fn pod_root(arg: &str) -> Result<String, String> {
+    let url = url::Url::parse(arg).map_err(|e| {
+        format!("{arg:?} is not a URL ({e}); give the pod's root, like https://pods.example/alice/")
+    })?;
+    if !matches!(url.scheme(), "https" | "http")
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(format!(
+            "{arg:?} is not a pod root: use an http(s) URL without query or fragment, like https://pods.example/alice/"
+        ));
+    }
+    let mut root = url.to_string();
+    if !root.ends_with('/') {
+        root.push('/');
+    }
+    Ok(root)
+}
+
+/// What a command needs of the client settings: nothing is asked for that a command does not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Needs {
+    /// Only the hub (verifying a file).
+    Hub,
+    /// The hub and the client id (and the secret where the client has one).
+    Client,
+    /// All that, and the redirect URI (starting an authorization).
+    Redirect,
+}
+
 impl ClientSettings {
-    fn resolve(self) -> Result<Resolved, Failure> {
+    fn resolve(self, needs: Needs) -> Result<Resolved, Failure> {
         let file: FileSettings = match &self.config {
             Some(path) => toml::from_str(
                 &std::fs::read_to_string(path)
@@ -80,22 +112,24 @@ impl ClientSettings {
             .map_err(Failure::Usage)?,
             None => FileSettings::default(),
         };
-        let need = |v: Option<String>, what: &str, flag: &str, env: &str| {
-            v.ok_or_else(|| {
-                Failure::Usage(anyhow!(
-                    "{what} is missing: pass {flag}, set {env}, or put it in the --config file"
-                ))
-            })
+        let need = |v: Option<String>, level: Needs, what: &str, flag: &str, env: &str| match v {
+            Some(v) => Ok(v),
+            None if needs < level => Ok(String::new()),
+            None => Err(Failure::Usage(anyhow!(
+                "{what} is missing: pass {flag}, set {env}, or put it in the --config file"
+            ))),
         };
         Ok(Resolved {
             hub: need(
                 self.hub.or(file.hub_url),
+                Needs::Hub,
                 "the hub URL",
                 "--hub",
                 "OP_HUB_URL",
             )?,
             client_id: need(
                 self.client_id.or(file.client_id),
+                Needs::Client,
                 "the client id",
                 "--client-id",
                 "OP_CLIENT_ID",
@@ -103,6 +137,7 @@ impl ClientSettings {
             secret: self.client_secret.or(file.client_secret),
             redirect_uri: need(
                 self.redirect_uri.or(file.redirect_uri),
+                Needs::Redirect,
                 "the redirect URI",
                 "--redirect-uri",
                 "OP_REDIRECT_URI",
@@ -116,13 +151,44 @@ impl ClientSettings {
     }
 }
 
+/// `opctl keys register`: registers the key file's public half at the hub for the platform;
+/// prints the issuer and the verification method to sign with.
+pub fn register_key(client: ClientSettings, key: &Path) -> Result<(), Failure> {
+    let settings = client.resolve(Needs::Client)?;
+    let secret = settings.secret.clone().ok_or_else(|| {
+        Failure::Usage(anyhow!(
+            "registering a key needs the platform's client secret: pass --client-secret, set \
+             OP_CLIENT_SECRET, or put client_secret in the --config file"
+        ))
+    })?;
+    let file: KeyFile = serde_json::from_str(&crate::read(key)?)
+        .with_context(|| format!("{} is not a key file", key.display()))
+        .map_err(Failure::Usage)?;
+    let http = op_connector::hub::http_client();
+    let method = runtime()?
+        .block_on(op_connector::hub::register_key(
+            &http,
+            &settings.hub,
+            &settings.client_id,
+            &secret,
+            &file.public_key_multibase,
+        ))
+        .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
+    let issuer = method.split('#').next().unwrap_or_default().to_owned();
+    println!(
+        "{}",
+        serde_json::json!({ "issuer": issuer, "method": method })
+    );
+    Ok(())
+}
+
 /// Platform commands.
 #[derive(Debug, Subcommand)]
 pub enum PlatformCommand {
     /// Link a worker: without --callback, print the URL to send them to; with it, finish.
     Link {
         /// The worker's pod root URL.
-        #[arg(long)]
+        #[arg(long, value_parser = pod_root)]
         pod: String,
         /// The URL the worker's browser was sent back to.
         #[arg(long)]
@@ -133,7 +199,7 @@ pub enum PlatformCommand {
     /// Convert, sign and push a worker's export into the platform's folder in their pod.
     Push {
         /// The worker's pod root URL (linked before).
-        #[arg(long)]
+        #[arg(long, value_parser = pod_root)]
         pod: String,
         /// The platform's signing key file (registered at the hub on first use).
         #[arg(long)]
@@ -150,7 +216,7 @@ pub enum PlatformCommand {
     /// platform's status list (re-signed with KEY and published at the hub).
     Withdraw {
         /// The worker's pod root URL.
-        #[arg(long)]
+        #[arg(long, value_parser = pod_root)]
         pod: String,
         /// The platform's signing key file.
         #[arg(long)]
@@ -164,7 +230,7 @@ pub enum PlatformCommand {
     /// Show the link to a worker's pod: token lifetime, scopes, records in the folder.
     Status {
         /// The worker's pod root URL.
-        #[arg(long)]
+        #[arg(long, value_parser = pod_root)]
         pod: String,
         #[command(flatten)]
         client: ClientSettings,
@@ -186,7 +252,7 @@ pub enum MatcherCommand {
     /// Ask for consent: without --callback, print the URL; with it, finish.
     Authorize {
         /// The worker's pod root URL.
-        #[arg(long)]
+        #[arg(long, value_parser = pod_root)]
         pod: String,
         /// Platforms whose data to read (repeatable; none: every platform).
         #[arg(long = "platform")]
@@ -217,7 +283,7 @@ pub enum MatcherCommand {
     /// Read the granted records and verify each; prints the verified ones (exit 1 if any failed).
     Fetch {
         /// The worker's pod root URL.
-        #[arg(long)]
+        #[arg(long, value_parser = pod_root)]
         pod: String,
         /// Platforms to read (repeatable; none: every platform the grant covers).
         #[arg(long = "platform")]
@@ -307,19 +373,6 @@ async fn authorize(
     }
 }
 
-/// The worker's WebID from the client's own access token (read, not verified: it is ours).
-fn webid_of(token: &str) -> Option<String> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let claims: serde_json::Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .ok()?,
-    )
-    .ok()?;
-    claims.get("webid")?.as_str().map(str::to_owned)
-}
-
 /// Runs a platform command.
 pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> {
     runtime()?.block_on(async {
@@ -334,7 +387,7 @@ pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> 
                     pod,
                     details: Vec::new(),
                 };
-                authorize(&client.resolve()?, request, callback).await
+                authorize(&client.resolve(Needs::Redirect)?, request, callback).await
             }
             PlatformCommand::Push {
                 pod,
@@ -342,14 +395,26 @@ pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> 
                 concurrency,
                 export,
                 client,
-            } => push(client.resolve()?, &pod, &key, concurrency, &export, clock).await,
-            PlatformCommand::Status { pod, client } => status(client.resolve()?, &pod).await,
+            } => {
+                push(
+                    client.resolve(Needs::Client)?,
+                    &pod,
+                    &key,
+                    concurrency,
+                    &export,
+                    clock,
+                )
+                .await
+            }
+            PlatformCommand::Status { pod, client } => {
+                status(client.resolve(Needs::Client)?, &pod).await
+            }
             PlatformCommand::Withdraw {
                 pod,
                 key,
                 names,
                 client,
-            } => withdraw(client.resolve()?, &pod, &key, &names, clock).await,
+            } => withdraw(client.resolve(Needs::Client)?, &pod, &key, &names, clock).await,
         }
     })
 }
@@ -446,7 +511,7 @@ async fn push(
     let platform = Platform::load(&settings, key).await?;
     let session = platform.session(pod);
     let (token, _) = session.access_token(false).await.map_err(failed)?;
-    let subject = webid_of(&token).ok_or_else(|| {
+    let subject = op_connector::session::webid_of(&token).ok_or_else(|| {
         Failure::Failed(anyhow!(
             "the access token names no WebID; link the worker again"
         ))
@@ -515,7 +580,7 @@ async fn withdraw(
     .map_err(failed)?;
     // The track record must no longer count what was withdrawn.
     let (token, _) = session.access_token(false).await.map_err(failed)?;
-    if let Some(subject) = webid_of(&token) {
+    if let Some(subject) = op_connector::session::webid_of(&token) {
         platform
             .sync(&settings, &session, clock)
             .refresh_after_withdrawal(&subject)
@@ -553,11 +618,16 @@ async fn status(settings: Resolved, pod: &str) -> Result<(), Failure> {
     );
     let records = op_connector::pod::list(&session, &http, &folder).await;
     let tokens = store.load(pod).map_err(failed)?;
+    let expires = tokens.as_ref().map(|t| {
+        op_protocol::datetime::DateTime::from_unix_millis(t.expires_at.saturating_mul(1000))
+            .as_str()
+            .to_owned()
+    });
     let report = serde_json::json!({
         "pod": pod,
         "linked": tokens.is_some(),
         "scope": tokens.as_ref().map(|t| t.scope.clone()),
-        "access_token_expires_at": tokens.as_ref().map(|t| t.expires_at),
+        "access_token_expires_at": expires,
         "records": records.as_ref().map(Vec::len).ok(),
         "problem": records.err().map(|e| e.to_string()),
     });
@@ -568,6 +638,11 @@ async fn status(settings: Resolved, pod: &str) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::Failed(e.into()))?
         );
+    }
+    if tokens.is_none() {
+        return Err(Failure::Failed(anyhow!(
+            "not linked to {pod}: run `opctl platform link --pod {pod}` and send the worker to the URL it prints"
+        )));
     }
     Ok(())
 }
@@ -605,15 +680,15 @@ pub fn matcher(command: MatcherCommand, clock: &Clock) -> Result<(), Failure> {
                     pod,
                     details,
                 };
-                authorize(&client.resolve()?, request, callback).await
+                authorize(&client.resolve(Needs::Redirect)?, request, callback).await
             }
             MatcherCommand::Fetch {
                 pod,
                 platforms,
                 client,
-            } => fetch(client.resolve()?, &pod, platforms, clock).await,
+            } => fetch(client.resolve(Needs::Client)?, &pod, platforms, clock).await,
             MatcherCommand::Verify { input, client } => {
-                verify_file(client.resolve()?, &input, clock).await
+                verify_file(client.resolve(Needs::Hub)?, &input, clock).await
             }
         }
     })
@@ -648,7 +723,7 @@ async fn verify_file(settings: Resolved, input: &Path, clock: &Clock) -> Result<
     let http = op_connector::hub::http_client();
     report(
         &settings,
-        &op_connector::verify::check(&http, &settings.hub, &records, clock).await,
+        &op_connector::verify::check(&http, &settings.hub, &records, None, clock).await,
     )
 }
 
@@ -667,12 +742,17 @@ async fn fetch(
     };
     let http = op_connector::hub::http_client();
     let gigs = format!("{pod}{}", op_protocol::routes::POD_GIGS);
-    let folders: Vec<String> = if platforms.is_empty() {
-        op_connector::pod::list(&session, &http, &gigs)
+    // Without --platform: every platform the grant names (or all of them, when it names none).
+    let (token, _) = session.access_token(false).await.map_err(failed)?;
+    let platforms = match platforms.is_empty() {
+        true => op_connector::session::granted_platforms(&token),
+        false => Some(platforms),
+    };
+    let folders: Vec<String> = match platforms {
+        Some(platforms) => platforms.iter().map(|p| format!("{gigs}{p}/")).collect(),
+        None => op_connector::pod::list(&session, &http, &gigs)
             .await
-            .map_err(failed)?
-    } else {
-        platforms.iter().map(|p| format!("{gigs}{p}/")).collect()
+            .map_err(failed)?,
     };
     let mut records = Vec::new();
     for folder in folders {
@@ -692,16 +772,31 @@ async fn fetch(
             }
         }
     }
-    let checked = op_connector::verify::check(&http, &settings.hub, &records, clock).await;
+    // Records must be about the pod's owner: their WebID is in the access token.
+    let owner = op_connector::session::webid_of(&token).ok_or_else(|| {
+        Failure::Failed(anyhow!(
+            "the access token names no WebID; ask the worker to grant access again"
+        ))
+    })?;
+    let place = op_connector::verify::Pod {
+        root: pod,
+        owner: &owner,
+    };
+    let checked =
+        op_connector::verify::check(&http, &settings.hub, &records, Some(place), clock).await;
     report(&settings, &checked)
 }
 
 fn report(settings: &Resolved, checked: &op_connector::verify::Checked) -> Result<(), Failure> {
+    let track_records = op_connector::summary::track_records(&checked.accepted);
     if settings.json {
-        println!(
-            "{}",
-            serde_json::to_string(&checked).map_err(|e| Failure::Failed(e.into()))?
-        );
+        let mut report = serde_json::to_value(checked).map_err(|e| Failure::Failed(e.into()))?;
+        report["platforms"] =
+            serde_json::to_value(op_connector::summary::summarise(&checked.accepted))
+                .map_err(|e| Failure::Failed(e.into()))?;
+        report["track_records"] =
+            serde_json::to_value(&track_records).map_err(|e| Failure::Failed(e.into()))?;
+        println!("{report}");
     } else {
         for a in &checked.accepted {
             println!("verified {} {} issued by {}", a.kind, a.url, a.issuer);
@@ -730,6 +825,22 @@ fn report(settings: &Resolved, checked: &op_connector::verify::Checked) -> Resul
                     d.mean_normalised * 100.0,
                     d.count,
                     d.scales.join(", ")
+                );
+            }
+        }
+        for t in &track_records {
+            println!(
+                "{} (signed track record): {} gigs ({} successful), {} to {}",
+                t.issuer,
+                t.completed,
+                t.successful,
+                t.first.as_deref().unwrap_or("?"),
+                t.last.as_deref().unwrap_or("?")
+            );
+            for r in &t.ratings {
+                println!(
+                    "  {}: {} on {}–{} over {} ratings",
+                    r.name, r.mean, r.worst, r.best, r.count
                 );
             }
         }

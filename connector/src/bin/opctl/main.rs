@@ -68,15 +68,8 @@ enum KeysCommand {
         /// The key file.
         #[arg(long)]
         key: PathBuf,
-        /// The hub's URL.
-        #[arg(long, env = "OP_HUB_URL")]
-        hub: String,
-        /// The platform's client id at the hub.
-        #[arg(long, env = "OP_CLIENT_ID")]
-        client_id: String,
-        /// The platform's client secret.
-        #[arg(long, env = "OP_CLIENT_SECRET", hide_env_values = true)]
-        client_secret: String,
+        #[command(flatten)]
+        client: journeys::ClientSettings,
     },
     /// Prints the controller document that lets verifiers resolve ISSUER's key.
     Controller {
@@ -226,12 +219,9 @@ fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
             let file = serde_json::to_value(key.to_file()).map_err(anyhow::Error::from)?;
             emit(&batch::write(Layout::Single, &[file]))
         }
-        Command::Keys(KeysCommand::Register {
-            key,
-            hub,
-            client_id,
-            client_secret,
-        }) => register_key(&key, &hub, &client_id, &client_secret),
+        Command::Keys(KeysCommand::Register { key, client }) => {
+            journeys::register_key(client, &key)
+        }
         Command::Keys(KeysCommand::Controller { identity }) => {
             let signer = signer(&identity)?;
             let doc = ControllerDocument::with_assertion_key(
@@ -354,36 +344,6 @@ fn convert_export(args: &ConvertArgs, clock: &Clock) -> Result<(), Failure> {
             Layout::Array
         },
         &records,
-    ))
-}
-
-fn register_key(
-    key: &Path,
-    hub: &str,
-    client_id: &str,
-    client_secret: &str,
-) -> Result<(), Failure> {
-    let file: KeyFile = serde_json::from_str(&read(key)?)
-        .with_context(|| format!("{} is not a key file", key.display()))
-        .map_err(Failure::Usage)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let http = op_connector::hub::http_client();
-    let method = runtime
-        .block_on(op_connector::hub::register_key(
-            &http,
-            hub,
-            client_id,
-            client_secret,
-            &file.public_key_multibase,
-        ))
-        .map_err(|e| Failure::Failed(anyhow!("{e}")))?;
-    let issuer = method.split('#').next().unwrap_or_default().to_owned();
-    emit(&format!(
-        "{}\n",
-        serde_json::json!({ "issuer": issuer, "method": method })
     ))
 }
 
