@@ -4,6 +4,7 @@ mod browser;
 mod connector_flow;
 mod harness;
 mod hub_abuse;
+mod hub_assertion;
 mod hub_dpop;
 mod hub_oauth;
 mod hub_revoke;
