@@ -8,6 +8,7 @@ mod hub_assertion;
 mod hub_dpop;
 mod hub_oauth;
 mod hub_revoke;
+mod independent_clients;
 mod operator_cli;
 mod pod_access;
 mod pod_bounds;
