@@ -1,28 +1,40 @@
 //! DPoP at the token endpoint: the proof check lives in `op_protocol::dpop`; the hub keeps the
-//! replay cache (shared with client-assertion `jti`s) and returns the key thumbprint (`jkt`)
-//! that issued tokens are bound to.
+//! replay caches (proof `jti`s, and client assertions' `jti`s per client) and returns the key
+//! thumbprint (`jkt`) that issued tokens are bound to.
 
 use crate::oauth_error::OAuthError;
 
-/// Proof and client-assertion `jti`s, kept 11 minutes (assertions live up to 10).
+/// One-time ids seen at the token endpoint: DPoP proofs' `jti`s, kept 11 minutes (a proof's `iat`
+/// is taken within a minute either way), and client assertions' `jti`s per client, kept until
+/// every assertion they could belong to has expired (an hour of lifetime plus the skew on both
+/// sides, see `assertion`).
 #[derive(Debug)]
-pub struct ReplayCache(op_protocol::dpop::ReplayCache);
+pub struct ReplayCache {
+    proofs: op_protocol::dpop::ReplayCache,
+    assertions: op_protocol::dpop::ReplayCache,
+}
 
 impl Default for ReplayCache {
     fn default() -> Self {
-        ReplayCache(op_protocol::dpop::ReplayCache::new(660))
+        use crate::assertion::{MAX_LIFETIME_SECS, SKEW_SECS};
+        ReplayCache {
+            proofs: op_protocol::dpop::ReplayCache::new(660),
+            // Recorded at first use, which is at most MAX_LIFETIME_SECS + SKEW_SECS before `exp`,
+            // and refused as expired SKEW_SECS after it.
+            assertions: op_protocol::dpop::ReplayCache::new(MAX_LIFETIME_SECS + 2 * SKEW_SECS),
+        }
     }
 }
 
 impl ReplayCache {
-    /// Whether a client assertion's `jti` is new (kept apart from DPoP `jti`s).
-    pub fn first_use_assertion(&self, jti: &str, now: u64) -> bool {
-        self.0.first_use(&format!("assertion:{jti}"), now)
+    /// Whether `client`'s assertion `jti` is new (RFC 7523 §3: unique per issuer).
+    pub fn first_use_assertion(&self, client: &str, jti: &str, now: u64) -> bool {
+        self.assertions.first_use(&format!("{client}\n{jti}"), now)
     }
 
     /// Whether `jti` is seen for the first time.
     pub fn first_use(&self, jti: &str, now: u64) -> bool {
-        self.0.first_use(jti, now)
+        self.proofs.first_use(jti, now)
     }
 }
 

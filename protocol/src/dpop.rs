@@ -73,16 +73,24 @@ struct RawHeader {
 /// JWK members that only private (or symmetric) keys have (RFC 7518 §6).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
-/// The signature algorithm a proof's `alg` names: `EdDSA` or its fully specified RFC 9864 name
-/// `Ed25519` (what oauth4webapi sends), or `ES256`.
-fn algorithm(alg: &str) -> Result<Algorithm, DpopError> {
+/// The signature algorithm a client's JWS names in `alg` — DPoP proofs and `private_key_jwt`
+/// assertions: `EdDSA` or its fully specified RFC 9864 name `Ed25519` (what oauth4webapi sends),
+/// or `ES256`. `None` for every other name.
+pub fn client_algorithm(alg: &str) -> Option<Algorithm> {
     match alg {
-        "EdDSA" | "Ed25519" => Ok(Algorithm::EdDSA),
-        "ES256" => Ok(Algorithm::ES256),
-        other => Err(DpopError(format!(
-            "unsupported DPoP alg {other:?}: sign the proof with Ed25519 (alg EdDSA or Ed25519) or ES256"
-        ))),
+        "EdDSA" | "Ed25519" => Some(Algorithm::EdDSA),
+        "ES256" => Some(Algorithm::ES256),
+        _ => None,
     }
+}
+
+/// The signature algorithm a proof's `alg` names, or why it is refused.
+fn algorithm(alg: &str) -> Result<Algorithm, DpopError> {
+    client_algorithm(alg).ok_or_else(|| {
+        DpopError(format!(
+            "unsupported DPoP alg {alg:?}: sign the proof with Ed25519 (alg EdDSA or Ed25519) or ES256"
+        ))
+    })
 }
 
 /// Checks a proof for a request with `method` to `url` at time `now` (Unix seconds). With
