@@ -166,3 +166,38 @@ async fn a_long_blank_node_chain_converts_to_turtle_flat() {
     assert_eq!(text.matches("http://e.org/next").count(), 50_000);
     pod.stop().await;
 }
+
+#[tokio::test]
+async fn a_broken_unicode_escape_gets_400_not_a_parser_panic() {
+    // Found by the turtle fuzz target (fuzz/run.sh): sophia_turtle 0.10 sliced inside the
+    // multi-byte character after `\u0`, panicking on a body any writer could send.
+    let pod = PodServer::memory().await;
+    for (media, body) in [
+        (
+            "text/turtle",
+            "<urn:ex:s> <urn:ex:p> <urn:ex:000:g\\u0:p\u{2070}> .",
+        ),
+        (
+            "application/n-triples",
+            "<urn:ex:s> <urn:ex:p> \"\\u0\u{2070}\" .",
+        ),
+        (
+            "application/trig",
+            "{ <urn:ex:s> <urn:ex:p> \"\\U0\u{2070}\" . }",
+        ),
+    ] {
+        let (status, message) = put(&pod, "/escape", media, body.to_owned()).await;
+        assert_eq!(status, 400, "{media}: {message}");
+        assert!(message.contains("invalid escape"), "{message}");
+    }
+    // Also found by it: N-Triples and N-Quads that end where an object should be made the parser
+    // index an empty string. Any parser panic is a 400 and the body is not stored.
+    for media in ["application/n-quads", "application/n-triples"] {
+        let (status, message) = put(&pod, "/cut", media, "_:e0 <urn:ex:p> ".into()).await;
+        assert_eq!(status, 400, "{media}: {message}");
+        assert!(message.contains("malformed"), "{message}");
+        let res = pod.owner(Method::GET, "/cut").send().await.unwrap();
+        assert_eq!(res.status(), 404, "nothing stored");
+    }
+    still_serves(&pod).await;
+}

@@ -70,10 +70,13 @@ fn names_issuer(body: &[u8], base: &str, webid: &Url, issuer: &str) -> Result<bo
     check_depth(text, Syntax::Turtle, MAX_DEPTH).map_err(|e| e.to_string())?;
     let base =
         sophia_iri::resolve::BaseIriRef::new(Box::<str>::from(base)).map_err(|e| e.to_string())?;
-    let graph: Vec<[sophia_api::term::SimpleTerm<'static>; 3]> = TurtleParser::new()
-        .with_base(Some(base))
-        .parse_str(text)
-        .collect_triples()
+    let graph: Vec<[sophia_api::term::SimpleTerm<'static>; 3]> =
+        op_protocol::bounded::guarded(|| {
+            TurtleParser::new()
+                .with_base(Some(base))
+                .parse_str(text)
+                .collect_triples()
+        })?
         .map_err(|e| e.to_string())?;
     let wanted = |t: &sophia_api::term::SimpleTerm<'static>| {
         t.iri()

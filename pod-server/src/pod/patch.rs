@@ -193,14 +193,17 @@ impl N3Patch {
         }
         let base_iri = BaseIriRef::new(Box::<str>::from(base)).ok();
         let mut sink = Sink::new(limits.budget);
-        GTriGParser::new()
-            .with_base(base_iri)
-            .parse_str(&trig)
-            .try_for_each_quad(|q| sink.push(q))
-            .map_err(|e| match e {
-                StreamError::SourceError(e) => PatchError::Invalid(e.to_string()),
-                StreamError::SinkError(e) => PatchError::Invalid(e.to_string()),
-            })?;
+        op_protocol::bounded::guarded(|| {
+            GTriGParser::new()
+                .with_base(base_iri)
+                .parse_str(&trig)
+                .try_for_each_quad(|q| sink.push(q))
+        })
+        .map_err(PatchError::Invalid)?
+        .map_err(|e| match e {
+            StreamError::SourceError(e) => PatchError::Invalid(e.to_string()),
+            StreamError::SinkError(e) => PatchError::Invalid(e.to_string()),
+        })?;
         let mut patches: Vec<N3Patch> = steps
             .iter()
             .map(|_| N3Patch {

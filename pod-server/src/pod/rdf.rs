@@ -55,6 +55,9 @@ pub enum RdfError {
         "this resource has named graphs, which {0} cannot carry; ask for application/ld+json, application/trig or application/n-quads"
     )]
     NamedGraphsLost(RdfFormat),
+    /// The parser gave up on a malformed document without a position.
+    #[error("{0}")]
+    Malformed(String),
     /// The document nests deeper than the parsers may recurse.
     #[error("{0}")]
     TooDeep(String),
@@ -95,7 +98,7 @@ pub fn parse(
     check_depth(text, syntax, MAX_DEPTH).map_err(|e| RdfError::TooDeep(e.to_string()))?;
     let base_iri = BaseIriRef::new(Box::<str>::from(base)).ok();
     let mut sink = Sink::new(budget);
-    match format {
+    op_protocol::bounded::guarded(|| match format {
         RdfFormat::Turtle => turtle_like(
             format,
             TurtleParser::new()
@@ -118,7 +121,8 @@ pub fn parse(
             turtle_like(format, NQuadsParser::default().parse_str(text), &mut sink)
         }
         RdfFormat::JsonLd => parse_json_ld(text, base, &mut sink),
-    }?;
+    })
+    .map_err(RdfError::Malformed)??;
     Ok(sink.into_quads())
 }
 
