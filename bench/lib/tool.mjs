@@ -88,12 +88,12 @@ const abs = (base, loc) => new URL(loc, base).toString();
 
 // Logs the demo worker in once (returns the browser) and runs one authorization code flow for
 // the worker app: returns the token response. Consent is answered when the hub asks.
-async function ownerFlow(demo, browser, dpopKey) {
+async function ownerFlow(demo, browser, dpopKey, scope = 'openid webid offline_access pod:owner') {
   const app = demo.worker_app;
   const verifier = b64u(crypto.randomBytes(32));
   const challenge = b64u(crypto.createHash('sha256').update(verifier).digest());
   const q = new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: app.redirect_uri,
-    scope: 'openid webid offline_access pod:owner', resource: demo.worker.pod, state: 's',
+    scope, resource: demo.worker.pod, state: 's',
     code_challenge: challenge, code_challenge_method: 'S256' });
   let res = await browser.req(`${demo.hub_url.replace(/\/$/, '')}/authorize?${q}`);
   for (let hop = 0; hop < 10; hop++) {
@@ -209,11 +209,13 @@ const commands = {
     fs.writeFileSync(opt('out'), JSON.stringify({ pod: pod.pod || `${base}bench/`, webId, token: tr.access_token,
       token_type: tr.token_type, expires_in: tr.expires_in }));
   },
-  // owner-token --demo demo.json [--dpop-key FILE] : one owner token response for the demo worker's pod
+  // owner-token --demo demo.json [--dpop-key FILE] [--scope S] : one token response of the worker
+  // app for the demo worker's pod (scope by default `openid webid offline_access pod:owner`)
   async 'owner-token'() {
     const demo = JSON.parse(fs.readFileSync(opt('demo'), 'utf8'));
     const dkf = opt('dpop-key', '');
-    console.log(JSON.stringify(await ownerFlow(demo, new Browser(), dkf ? loadKey(dkf) : null)));
+    const scope = opt('scope', 'openid webid offline_access pod:owner');
+    console.log(JSON.stringify(await ownerFlow(demo, new Browser(), dkf ? loadKey(dkf) : null, scope)));
   },
   // refresh-load --demo demo.json --connections C --duration S : C chains of rotating refresh
   // tokens, each a sequential loop of POST /token grant_type=refresh_token.

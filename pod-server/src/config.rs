@@ -29,7 +29,8 @@ pub struct Limits {
     pub cpu_jobs: usize,
     /// How many events each pod's access log keeps; older ones are dropped.
     pub access_log_events: u64,
-    /// Longest path, agent or client id kept in an access log entry, in bytes; longer ones are cut.
+    /// Longest path or agent kept in an access log entry, in bytes (ids: at most 128); longer
+    /// ones are cut, ending in `…`.
     pub access_log_field_bytes: usize,
     /// Default per-pod quota in bytes of bodies (507 beyond).
     pub quota_bytes: u64,

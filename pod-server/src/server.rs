@@ -119,6 +119,22 @@ pub async fn start_on(
             source,
         },
     )?;
+    let limits = config.limits;
+    let owner_of = |pod: &_| {
+        let record = ops::pod_record(&store, pod).ok().flatten()?;
+        Some(state.owner_webid(pod, &record))
+    };
+    let moved = crate::pod::log::migrate(
+        &store,
+        limits.access_log_events,
+        limits.access_log_field_bytes,
+        owner_of,
+    )
+    .await
+    .map_err(|e| StartError::Pods(format!("cannot move the access log: {e}")))?;
+    if moved > 0 {
+        tracing::info!(moved, "moved access log events to the bounded layout");
+    }
     let followers = crate::auth::spawn_followers(&state);
     if let Some(pod) = &config.single_pod
         && ops::pod_record(&store, pod).map_err(pods_err)?.is_none()

@@ -18,6 +18,7 @@ mod pod_hub;
 mod pod_isolation;
 mod pod_limits;
 mod pod_link;
+mod pod_log;
 mod pod_resources;
 mod pod_solid;
 mod records_flow;

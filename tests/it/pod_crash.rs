@@ -196,3 +196,50 @@ async fn acknowledged_writes_survive_sigkill_and_listings_stay_consistent() {
     }
     drop(second);
 }
+
+/// SIGTERM while a client is in the middle of an upload (and another connection sits idle):
+/// the process must still exit, within the 10 s it gives in-flight requests plus a margin, and
+/// with success.
+#[tokio::test]
+async fn sigterm_with_a_request_in_flight_exits_within_a_bounded_time() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = Issuer::new(dir.path(), ISSUER);
+    let http = client();
+    let mut pod = spawn(dir.path(), &issuer).await;
+    let res = http
+        .post(format!("{}/.admin/pods", pod.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"name": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let root = format!("{}/alice/", pod.base);
+    let token =
+        issuer.sign(&issuer.claims(&root, &format!("{root}profile/card#me"), "app", "pod:owner"));
+    let addr = pod.base.trim_start_matches("http://").to_owned();
+    // A PUT that announces 100 KB and sends a few bytes: the handler waits for the rest.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "PUT /alice/slow HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: text/turtle\r\nContent-Length: 100000\r\n\r\n<#a> <#b> "
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let _idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = pod.child.id().expect("op-pod is running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = tokio::time::Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(20), pod.child.wait())
+        .await
+        .expect("op-pod exited within 20 s of SIGTERM")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(status.success(), "op-pod exited with {status}");
+    assert!(took < Duration::from_secs(15), "shutdown took {took:?}");
+    drop(slow);
+}

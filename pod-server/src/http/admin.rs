@@ -143,6 +143,7 @@ pub async fn delete_pod(
     let name = PodName::parse(&name)?;
     caller.may_manage(&ops::active_pod(&state.store, &name)?)?;
     ops::delete_pod(&state.store, &name).await?;
+    state.tallies.forget(&name);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,5 +1,6 @@
 //! HTTP: the app state, the one `configure` that `main` and the tests both mount, and routing.
 
+pub mod access;
 pub mod admin;
 pub mod container;
 pub mod error;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub admin_token: Option<String>,
     /// The bounded pool that parses and serialises RDF off the async workers.
     pub work: crate::pod::work::Work,
+    /// Requests to each pod made with tokens its owner did not grant (in memory).
+    pub tallies: crate::pod::log::Tallies,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             limits: config.limits,
             admin_token: config.admin_token.clone(),
             work: crate::pod::work::Work::new(config.limits.cpu_jobs),
+            tallies: crate::pod::log::Tallies::default(),
         })
     }
 

@@ -8,6 +8,7 @@ use op_protocol::path::{PodName, ResourcePath};
 use op_protocol::vocab::ldp;
 
 use super::AppState;
+use super::access::{self, Who};
 use super::error::HttpError;
 use super::headers::{self, ALLOW_CONTAINER, ALLOW_DOCUMENT, ALLOW_ROOT};
 use crate::auth::policy::{self, Identity, Modes};
@@ -17,8 +18,8 @@ use crate::pod::ops::{self, Content, Written};
 use crate::pod::patch::{N3Patch, Patch, sparql};
 use crate::pod::rdf;
 
-/// Entry point for every request under a pod: answers, then logs it if a client other than the
-/// owner made it.
+/// Entry point for every request under a pod: answers, then notes it in the access log if it was
+/// made under a grant of the pod's owner (see `access.rs`).
 pub async fn handle(
     req: HttpRequest,
     payload: web::Payload,
@@ -29,47 +30,19 @@ pub async fn handle(
         Err(e) => return e.error_response(),
     };
     let mut identity = Identity::Anonymous;
-    let mut owner = false;
-    let result = answer(&req, payload, &state, &pod, path, &mut identity, &mut owner).await;
+    let mut who = Who::NoPod;
+    let result = answer(&req, payload, &state, &pod, path, &mut identity, &mut who).await;
     let response = result.unwrap_or_else(|e| e.error_response());
-    // Requests with a token are logged; anonymous ones can reach only the public profile, and
-    // logging them durably would let anyone make the pod write to disk at line rate.
-    let identified = matches!(identity, Identity::Token(_));
-    if identified && !owner && req.method() != Method::OPTIONS {
-        let event = access_event(&req, &state, &identity, response.status().as_u16());
-        if let Err(e) = crate::pod::log::record(&state.store, &pod, event).await {
-            tracing::error!(error = %e, "cannot write the access log");
-        }
-    }
+    access::note(
+        &req,
+        &state,
+        &pod,
+        who,
+        &identity,
+        response.status().as_u16(),
+    )
+    .await;
     response
-}
-
-fn access_event(
-    req: &HttpRequest,
-    state: &AppState,
-    identity: &Identity,
-    status: u16,
-) -> crate::pod::log::AccessEvent {
-    let (agent, client_id, grant_id) = match identity {
-        Identity::Anonymous => ("anonymous".to_owned(), None, None),
-        Identity::Token(v) => (
-            v.claims
-                .webid
-                .clone()
-                .unwrap_or_else(|| v.claims.sub.clone()),
-            Some(v.claims.client_id.clone()),
-            v.claims.grant_id.clone(),
-        ),
-    };
-    crate::pod::log::AccessEvent {
-        at: state.clock.now_millis(),
-        agent,
-        client_id,
-        grant_id,
-        method: req.method().to_string(),
-        path: req.uri().path().to_owned(),
-        status,
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -80,15 +53,16 @@ async fn answer(
     pod: &PodName,
     path: ResourcePath,
     identity: &mut Identity,
-    owner: &mut bool,
+    who: &mut Who,
 ) -> Result<HttpResponse, HttpError> {
     if req.method() == Method::OPTIONS {
         return Ok(options(req, &path));
     }
     let record = ops::active_pod(&state.store, pod)?;
+    *who = Who::Unverified;
     *identity = identify(req, state, pod).await?;
     let owner_webid = state.owner_webid(pod, &record);
-    *owner = identity.is_owner(&owner_webid);
+    *who = Who::of(identity, &owner_webid);
     let root = state.pod_root(pod);
     let context = policy::PodContext {
         owner: &owner_webid,
@@ -101,7 +75,7 @@ async fn answer(
         .first()
         .is_some_and(|s| s == crate::pod::log::LOG_SEGMENT)
     {
-        return access_log(req, state, pod, &path, *owner, identity);
+        return access::get_log(req, state, pod, &path, *who);
     }
     let target = Target {
         state,
@@ -122,52 +96,6 @@ async fn answer(
             allow: ALLOW_DOCUMENT,
         }),
     }
-}
-
-/// `GET /{pod}/log/`: the owner's view of who accessed the pod (latest 500 events, as Turtle).
-fn access_log(
-    req: &HttpRequest,
-    state: &AppState,
-    pod: &PodName,
-    path: &ResourcePath,
-    owner: bool,
-    identity: &Identity,
-) -> Result<HttpResponse, HttpError> {
-    if !owner {
-        return Err(match identity {
-            Identity::Anonymous => {
-                HttpError::Unauthenticated("the access log is for the pod's owner only".into())
-            }
-            Identity::Token(_) => {
-                HttpError::Forbidden("the access log is for the pod's owner only".into())
-            }
-        });
-    }
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        return Err(HttpError::MethodNotAllowed {
-            message: "the access log is written by the server only".into(),
-            allow: "OPTIONS, HEAD, GET",
-        });
-    }
-    if !(path.is_container() && path.segments().len() == 1) {
-        return Err(PodError::NotFound(path.to_string()).into());
-    }
-    let events = crate::pod::log::recent(&state.store, pod, 500).map_err(PodError::from)?;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
-    let json = headers::negotiate(accept, &["text/turtle", "application/json"]) == Some(1);
-    let mut res = HttpResponse::Ok();
-    res.insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::VARY, "Accept, Authorization"));
-    headers::cors(req, &mut res);
-    Ok(if json {
-        res.json(events)
-    } else {
-        res.insert_header((header::CONTENT_TYPE, "text/turtle"));
-        res.body(crate::pod::log::turtle(&events))
-    })
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,5 +1,15 @@
-//! The access log: every request to a pod by anyone other than its owner, kept durably in the
-//! pod's store and readable by the owner as RDF at `/{pod}/log/`.
+//! The access log: requests made under a grant of the pod's owner, kept durably in the pod's store
+//! and readable by the owner as RDF at `/{pod}/log/`; and a tally, in memory, of the requests
+//! made with tokens the owner did not grant.
+//!
+//! Keys (see `model.rs` for the rest of the key space):
+//! * `a{pod}\0{u64::MAX - seq}` → [`AccessEvent`], newest first;
+//! * `A{pod}` → the log's next and oldest sequence numbers, so retention removes the oldest
+//!   events in the same write that adds a new one;
+//! * `l{pod}\0…` → events of the earlier, unbounded layout, moved by [`migrate`] at start.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use op_protocol::path::PodName;
 use op_store::{ScanFrom, Store, StoreError};
@@ -11,12 +21,25 @@ pub const LOG_SEGMENT: &str = "log";
 /// Access log terms (`https://w3id.org/openplatforms/ns#`).
 pub const NS: &str = "https://w3id.org/openplatforms/ns#";
 
+/// The longest client or grant id kept in an entry, bytes.
+pub const MAX_ID_BYTES: usize = 128;
+
+/// The longest method kept in an entry, bytes.
+const MAX_METHOD_BYTES: usize = 16;
+
+/// How many events beyond the retention limit one write removes: the limit is kept exactly in
+/// steady state, and a lowered limit is reached gradually without one huge write.
+const TRIM_PER_WRITE: u64 = 8;
+
+/// The marker that ends a cut field.
+pub const ELLIPSIS: &str = "…";
+
 /// One logged request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEvent {
     /// When, Unix milliseconds.
     pub at: u64,
-    /// Who: the token's subject (WebID), or `anonymous`.
+    /// Who: the token's subject (WebID).
     pub agent: String,
     /// The OAuth client, if a token was sent.
     pub client_id: Option<String>,
@@ -30,25 +53,90 @@ pub struct AccessEvent {
     pub status: u16,
 }
 
-fn prefix(pod: &PodName) -> Vec<u8> {
-    [b"l".as_slice(), pod.as_str().as_bytes(), &[0]].concat()
+impl AccessEvent {
+    /// The event with every field cut to its bound: path and agent to `field_bytes`, ids to
+    /// [`MAX_ID_BYTES`]; a cut field ends with [`ELLIPSIS`] and stays within its bound.
+    pub fn capped(self, field_bytes: usize) -> AccessEvent {
+        let ids = field_bytes.min(MAX_ID_BYTES);
+        AccessEvent {
+            agent: cap(&self.agent, field_bytes),
+            client_id: self.client_id.map(|c| cap(&c, ids)),
+            grant_id: self.grant_id.map(|g| cap(&g, ids)),
+            method: cap(&self.method, MAX_METHOD_BYTES),
+            path: cap(&self.path, field_bytes),
+            ..self
+        }
+    }
 }
 
-/// Newest first: keys hold the time inverted, then a random suffix against collisions.
-fn key(pod: &PodName, at: u64) -> Vec<u8> {
-    let mut k = prefix(pod);
-    k.extend_from_slice(&(u64::MAX - at).to_be_bytes());
-    k.extend_from_slice(&rand::random::<u32>().to_be_bytes());
-    k
+/// `text` if it fits in `max` bytes; otherwise its longest prefix (on a character boundary)
+/// that fits together with [`ELLIPSIS`].
+pub fn cap(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub(ELLIPSIS.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ELLIPSIS}", &text[..end])
 }
 
-/// Records an event; returns once it is durable.
-pub async fn record(store: &Store, pod: &PodName, event: AccessEvent) -> Result<(), StoreError> {
-    let k = key(pod, event.at);
-    let v = serde_json::to_vec(&event).expect("events serialise");
+fn events_prefix(pod: &PodName) -> Vec<u8> {
+    [b"a".as_slice(), pod.as_str().as_bytes(), &[0]].concat()
+}
+
+fn event_key(pod: &PodName, seq: u64) -> Vec<u8> {
+    [events_prefix(pod), (u64::MAX - seq).to_be_bytes().to_vec()].concat()
+}
+
+fn state_key(pod: &PodName) -> Vec<u8> {
+    [b"A".as_slice(), pod.as_str().as_bytes()].concat()
+}
+
+fn legacy_prefix(pod: Option<&PodName>) -> Vec<u8> {
+    match pod {
+        Some(p) => [b"l".as_slice(), p.as_str().as_bytes(), &[0]].concat(),
+        None => b"l".to_vec(),
+    }
+}
+
+/// The sequence numbers of a pod's log: events `oldest..next` may exist.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct LogState {
+    next: u64,
+    oldest: u64,
+}
+
+/// Appends an event, keeping at most `keep` (0: none); returns once it is durable. The oldest
+/// events beyond `keep` are removed in the same write.
+pub async fn record(
+    store: &Store,
+    pod: &PodName,
+    event: AccessEvent,
+    keep: u64,
+) -> Result<(), StoreError> {
+    if keep == 0 {
+        return Ok(());
+    }
+    let pod = pod.clone();
+    let value = serde_json::to_vec(&event).expect("events serialise");
     store
         .write(move |tx| {
-            tx.put(k, v);
+            let key = state_key(&pod);
+            let mut state: LogState = tx
+                .get(&key)?
+                .and_then(|v| serde_json::from_slice(&v).ok())
+                .unwrap_or_default();
+            tx.put(event_key(&pod, state.next), value);
+            state.next += 1;
+            let mut trimmed = 0;
+            while state.next - state.oldest > keep && trimmed < TRIM_PER_WRITE {
+                tx.remove(event_key(&pod, state.oldest));
+                state.oldest += 1;
+                trimmed += 1;
+            }
+            tx.put(key, serde_json::to_vec(&state).expect("state serialises"));
             Ok::<_, StoreError>(())
         })
         .await
@@ -57,18 +145,159 @@ pub async fn record(store: &Store, pod: &PodName, event: AccessEvent) -> Result<
 /// The most recent `limit` events, newest first.
 pub fn recent(store: &Store, pod: &PodName, limit: usize) -> Result<Vec<AccessEvent>, StoreError> {
     Ok(store
-        .scan(&prefix(pod), ScanFrom::Start, limit)?
+        .scan(&events_prefix(pod), ScanFrom::Start, limit)?
         .into_iter()
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
         .collect())
 }
 
-/// The events as Turtle, each a blank node typed `op:AccessEvent`.
-pub fn turtle(events: &[AccessEvent]) -> String {
+/// Removes a pod's log (its events in batches, then its state), when the pod is deleted.
+pub async fn purge(store: &Store, pod: &PodName) -> Result<(), StoreError> {
+    for prefix in [events_prefix(pod), legacy_prefix(Some(pod))] {
+        remove_all(store, &prefix).await?;
+    }
+    let key = state_key(pod);
+    store
+        .write(move |tx| {
+            tx.remove(key);
+            Ok::<_, StoreError>(())
+        })
+        .await
+}
+
+async fn remove_all(store: &Store, prefix: &[u8]) -> Result<(), StoreError> {
+    const BATCH: usize = 1000;
+    loop {
+        let keys: Vec<Vec<u8>> = store
+            .scan(prefix, ScanFrom::Start, BATCH)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        store
+            .write(move |tx| {
+                keys.into_iter().for_each(|k| tx.remove(k));
+                Ok::<_, StoreError>(())
+            })
+            .await?;
+    }
+}
+
+/// Moves events of the earlier, unbounded layout (`l{pod}\0…`, written for every request with a
+/// token) into the bounded log: per pod, the newest `keep` events whose agent is the pod's owner
+/// (`owner_of` answers it) are kept, capped to `field_bytes`; the rest are dropped.
+pub async fn migrate(
+    store: &Store,
+    keep: u64,
+    field_bytes: usize,
+    owner_of: impl Fn(&PodName) -> Option<String>,
+) -> Result<u64, StoreError> {
+    let mut moved = 0;
+    while let Some((first, _)) = store.scan(&legacy_prefix(None), ScanFrom::Start, 1)?.pop() {
+        let name = first[1..].split(|b| *b == 0).next().unwrap_or_default();
+        let pod = std::str::from_utf8(name)
+            .ok()
+            .and_then(|n| PodName::parse(n).ok());
+        let Some(pod) = pod else {
+            // Not a key this server wrote: remove it so the loop ends.
+            store
+                .write(move |tx| {
+                    tx.remove(first);
+                    Ok::<_, StoreError>(())
+                })
+                .await?;
+            continue;
+        };
+        let owner = owner_of(&pod);
+        let legacy = legacy_prefix(Some(&pod));
+        let mut kept = Vec::new();
+        let mut after: Option<Vec<u8>> = None;
+        while (kept.len() as u64) < keep {
+            let from = after.as_deref().map_or(ScanFrom::Start, ScanFrom::After);
+            let page = store.scan(&legacy, from, 1000)?;
+            let last = page.last().map(|(k, _)| k.clone());
+            kept.extend(
+                page.into_iter()
+                    .filter_map(|(_, v)| serde_json::from_slice::<AccessEvent>(&v).ok())
+                    .filter(|e| owner.as_deref() == Some(e.agent.as_str())),
+            );
+            let Some(last) = last else { break };
+            after = Some(last);
+        }
+        kept.truncate(usize::try_from(keep).unwrap_or(usize::MAX));
+        remove_all(store, &legacy).await?;
+        // Oldest first, so sequence numbers keep the order.
+        for event in kept.into_iter().rev() {
+            record(store, &pod, event.capped(field_bytes), keep).await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// Requests to a pod made with tokens its owner did not grant, counted since `since`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// How many.
+    pub count: u64,
+    /// Since when, Unix milliseconds (the first one counted by this process).
+    pub since: u64,
+}
+
+/// The tallies of every pod, in memory only: counting a request must not make the pod write,
+/// or anyone could make it write at line rate. At most `MAX_TALLIES` pods are counted.
+#[derive(Debug, Clone, Default)]
+pub struct Tallies {
+    inner: Arc<Mutex<HashMap<PodName, Tally>>>,
+}
+
+/// The most pods a process keeps a tally for; pods beyond it are not counted.
+const MAX_TALLIES: usize = 100_000;
+
+impl Tallies {
+    /// Counts one request to `pod` at `now` (Unix milliseconds).
+    pub fn count(&self, pod: &PodName, now: u64) {
+        let mut map = self.inner.lock().expect("tally lock");
+        if let Some(t) = map.get_mut(pod) {
+            t.count = t.count.saturating_add(1);
+        } else if map.len() < MAX_TALLIES {
+            map.insert(
+                pod.clone(),
+                Tally {
+                    count: 1,
+                    since: now,
+                },
+            );
+        }
+    }
+
+    /// The tally of `pod`, if any request was counted.
+    pub fn get(&self, pod: &PodName) -> Option<Tally> {
+        self.inner.lock().expect("tally lock").get(pod).copied()
+    }
+
+    /// Forgets `pod` (when it is deleted).
+    pub fn forget(&self, pod: &PodName) {
+        self.inner.lock().expect("tally lock").remove(pod);
+    }
+}
+
+/// The events as Turtle, each a blank node typed `op:AccessEvent`, with the tally of requests
+/// made with tokens the owner did not grant.
+pub fn turtle(events: &[AccessEvent], tally: Option<Tally>) -> String {
     let lit = |s: &str| serde_json::to_string(s).expect("strings serialise");
     let mut out = format!(
         "@prefix op: <{NS}>.\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#>.\n@prefix dcterms: <http://purl.org/dc/terms/>.\n\n<> a op:AccessLog.\n"
     );
+    if let Some(t) = tally {
+        out.push_str(&format!(
+            "<> op:unattributedRequests {}; op:unattributedSince \"{}\"^^xsd:dateTime.\n",
+            t.count,
+            op_protocol::clock::rfc3339(t.since)
+        ));
+    }
     for e in events {
         out.push_str(&format!(
             "<> op:event [ a op:AccessEvent; dcterms:created \"{}\"^^xsd:dateTime; op:agent {}; op:method {}; op:path {}; op:status {}",
@@ -87,4 +316,112 @@ pub fn turtle(events: &[AccessEvent]) -> String {
         out.push_str(" ].\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at: u64, path: &str) -> AccessEvent {
+        AccessEvent {
+            at,
+            agent: "https://pod.test/alice/profile/card#me".into(),
+            client_id: Some("matcher".into()),
+            grant_id: Some("g1".into()),
+            method: "GET".into(),
+            path: path.into(),
+            status: 200,
+        }
+    }
+
+    #[test]
+    fn long_fields_are_cut_on_a_character_boundary_with_a_marker() {
+        assert_eq!(cap("short", 256), "short");
+        let long = "é".repeat(300);
+        let cut = cap(&long, 256);
+        assert!(cut.len() <= 256 && cut.ends_with(ELLIPSIS), "{}", cut.len());
+        let e = AccessEvent {
+            client_id: Some("c".repeat(1000)),
+            method: "X".repeat(100),
+            ..event(1, &"/p".repeat(1000))
+        }
+        .capped(256);
+        assert_eq!(e.path.len(), 256);
+        assert_eq!(e.client_id.as_deref().map(str::len), Some(MAX_ID_BYTES));
+        assert!(e.method.len() <= 16);
+    }
+
+    #[tokio::test]
+    async fn the_log_keeps_the_newest_events_up_to_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(op_store::BackendKind::Memory, dir.path()).unwrap();
+        let pod = PodName::parse("alice").unwrap();
+        for i in 0..12 {
+            record(&store, &pod, event(i, &format!("/{i}")), 5)
+                .await
+                .unwrap();
+        }
+        let paths: Vec<String> = recent(&store, &pod, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/11", "/10", "/9", "/8", "/7"]);
+        assert_eq!(store.scan(b"a", ScanFrom::Start, 100).unwrap().len(), 5);
+        purge(&store, &pod).await.unwrap();
+        assert!(store.scan(b"a", ScanFrom::Start, 1).unwrap().is_empty());
+        assert!(store.get(&state_key(&pod)).unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn legacy_events_are_moved_keeping_only_the_owners_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(op_store::BackendKind::Memory, dir.path()).unwrap();
+        let pod = PodName::parse("alice").unwrap();
+        let mut stranger = event(0, "/x");
+        stranger.agent = "https://evil.test/#me".into();
+        let legacy: Vec<(u64, AccessEvent)> = (1..=4)
+            .map(|i| (i, event(i, &format!("/{i}"))))
+            .chain([(5, stranger)])
+            .collect();
+        store
+            .write(move |tx| {
+                for (at, e) in legacy {
+                    let key = [
+                        legacy_prefix(Some(&PodName::parse("alice").unwrap())),
+                        (u64::MAX - at).to_be_bytes().to_vec(),
+                        vec![0, 0, 0, 1],
+                    ]
+                    .concat();
+                    tx.put(key, serde_json::to_vec(&e).unwrap());
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+        let owner = event(0, "").agent;
+        let moved = migrate(&store, 3, 256, |_| Some(owner.clone()))
+            .await
+            .unwrap();
+        assert_eq!(moved, 3);
+        let paths: Vec<String> = recent(&store, &pod, 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/4", "/3", "/2"]);
+        assert!(store.scan(b"l", ScanFrom::Start, 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn tallies_count_per_pod_from_the_first_request() {
+        let tallies = Tallies::default();
+        let pod = PodName::parse("alice").unwrap();
+        assert_eq!(tallies.get(&pod), None);
+        tallies.count(&pod, 7);
+        tallies.count(&pod, 9);
+        assert_eq!(tallies.get(&pod), Some(Tally { count: 2, since: 7 }));
+        tallies.forget(&pod);
+        assert_eq!(tallies.get(&pod), None);
+    }
 }

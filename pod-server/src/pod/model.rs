@@ -4,6 +4,7 @@
 //! * `p{pod}` → [`PodRecord`]
 //! * `r{pod}\0{path key}` → [`Resource`] (header + body bytes)
 //! * `c{pod}\0{container key}\0{child name}` → empty: one entry per child, so listings page by range.
+//! * `a{pod}\0…`, `A{pod}` → the access log (see `log.rs`).
 
 use op_protocol::path::{PodName, ResourcePath};
 use serde::{Deserialize, Serialize};

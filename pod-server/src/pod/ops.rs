@@ -259,6 +259,7 @@ pub async fn purge_pod(store: &Store, pod: &PodName) -> Result<(), PodError> {
                 .await?;
         }
     }
+    crate::pod::log::purge(store, pod).await?;
     let key = pod_key(pod);
     store
         .write(move |tx| {
