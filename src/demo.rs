@@ -57,7 +57,12 @@ const EXPORT: &str = include_str!("demo-export.json");
 /// Signs the demo export as the demo platform (its key is kept in `DATA/demo-platform-key.json`
 /// and registered at the hub; its status list is hosted by the hub) and writes each record into
 /// the platform's folder in the worker's pod, unless already there.
-async fn push_records(stack: &Stack, data: &Path, webid: &str) -> anyhow::Result<usize> {
+async fn push_records(
+    stack: &Stack,
+    data: &Path,
+    webid: &str,
+    pod_root: &str,
+) -> anyhow::Result<usize> {
     use op_protocol::proof::{KeyFile, KeyPair};
     let hub = &stack.hub.hub;
     let key_path = data.join("demo-platform-key.json");
@@ -139,6 +144,38 @@ async fn push_records(stack: &Stack, data: &Path, webid: &str) -> anyhow::Result
         )?);
     }
     let count = records.len();
+    // The worker consented to the demo platform writing their records, as a real worker would
+    // through the consent screen: the grant is on the dashboard, and each write in the access log.
+    let grant = op_hub::grant::Grant {
+        id: op_hub::grant::new_grant_id(WORKER),
+        client_id: PLATFORM.into(),
+        username: WORKER.into(),
+        webid: webid.into(),
+        resource: Some(pod_root.into()),
+        scope: "gig:write offline_access".into(),
+        details: Vec::new(),
+        created: hub.now(),
+        expires: None,
+        last_used: Some(hub.now()),
+        revoked: None,
+    };
+    let (grant_id, now) = (grant.id.clone(), hub.now());
+    hub.store
+        .write(move |tx| {
+            op_hub::grant::audit(
+                tx,
+                WORKER,
+                op_hub::grant::AuditEvent {
+                    at: now,
+                    event: "consent_given".into(),
+                    client_id: PLATFORM.into(),
+                    grant_id: Some(grant.id.clone()),
+                },
+            );
+            op_hub::grant::GRANTS.put(tx, &grant.id, &grant);
+            Ok::<_, op_pod::store::StoreError>(())
+        })
+        .await?;
     for record in records {
         let path = folder.child(&record.name, false)?;
         let content = Content::Document {
@@ -155,6 +192,16 @@ async fn push_records(stack: &Stack, data: &Path, webid: &str) -> anyhow::Result
             state.clock.now_millis(),
         )
         .await?;
+        let event = op_pod::pod::log::AccessEvent {
+            at: state.clock.now_millis(),
+            agent: webid.into(),
+            client_id: Some(PLATFORM.into()),
+            grant_id: Some(grant_id.clone()),
+            method: "PUT".into(),
+            path: format!("/{pod}{path}"),
+            status: 201,
+        };
+        op_pod::pod::log::record(&state.store, &pod, event, state.limits.access_log_events).await?;
     }
     Ok(count)
 }
@@ -211,9 +258,10 @@ async fn set_redirect(stack: &Stack, id: &str, uri: &str) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Seeds everything that is missing and returns what to print; `matcher_callback` is where the
-/// demo matcher page receives the worker back.
-pub async fn seed(stack: &Stack, data: &Path, matcher_callback: &str) -> anyhow::Result<Demo> {
+/// Seeds everything that is missing and returns what to print; `page_url` is the demo page server,
+/// where every demo client's redirect URI points: the matcher's callback runs its flow, the others
+/// show a page that says what to do with the code (paste the URL into `opctl … --callback`).
+pub async fn seed(stack: &Stack, data: &Path, page_url: &str) -> anyhow::Result<Demo> {
     let previous: Option<Demo> = std::fs::read(data.join("demo.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
@@ -233,14 +281,15 @@ pub async fn seed(stack: &Stack, data: &Path, matcher_callback: &str) -> anyhow:
         .as_ref()
         .map(|p| p.root.clone())
         .context("the demo worker has no pod")?;
-    let redirect = |path: &str| format!("{}{path}", stack.hub.issuer);
+    let redirect = |path: &str| format!("{page_url}{path}");
+    let matcher_callback = &redirect(crate::http::demo_matcher::MATCHER_CALLBACK);
     let platform = client(
         stack,
         previous.as_ref(),
         PLATFORM,
         ClientKind::Platform,
         "Demo Platform",
-        &redirect("/demo/platform/callback"),
+        &redirect(crate::http::demo_matcher::PLATFORM_CALLBACK),
     )
     .await?;
     let matcher = client(
@@ -252,17 +301,31 @@ pub async fn seed(stack: &Stack, data: &Path, matcher_callback: &str) -> anyhow:
         matcher_callback,
     )
     .await?;
-    set_redirect(stack, MATCHER, matcher_callback).await?;
+
     client(
         stack,
         previous.as_ref(),
         WORKER_APP,
         ClientKind::WorkerApp,
         "Demo Pod App",
-        &redirect("/demo/app/callback"),
+        &redirect(crate::http::demo_matcher::APP_CALLBACK),
     )
     .await?;
-    push_records(stack, data, &account.webid).await?;
+    // The demo page may listen elsewhere than last run: every demo client follows it.
+    set_redirect(stack, MATCHER, matcher_callback).await?;
+    set_redirect(
+        stack,
+        PLATFORM,
+        &redirect(crate::http::demo_matcher::PLATFORM_CALLBACK),
+    )
+    .await?;
+    set_redirect(
+        stack,
+        WORKER_APP,
+        &redirect(crate::http::demo_matcher::APP_CALLBACK),
+    )
+    .await?;
+    push_records(stack, data, &account.webid, &pod_root).await?;
     let demo = Demo {
         hub_url: stack.hub.issuer.clone(),
         pod_url: pod_root.clone(),
@@ -275,7 +338,7 @@ pub async fn seed(stack: &Stack, data: &Path, matcher_callback: &str) -> anyhow:
         platform: Confidential {
             client_id: PLATFORM.into(),
             client_secret: platform.unwrap_or_default(),
-            redirect_uri: redirect("/demo/platform/callback"),
+            redirect_uri: redirect(crate::http::demo_matcher::PLATFORM_CALLBACK),
         },
         matcher: Confidential {
             client_id: MATCHER.into(),
@@ -284,7 +347,7 @@ pub async fn seed(stack: &Stack, data: &Path, matcher_callback: &str) -> anyhow:
         },
         worker_app: Public {
             client_id: WORKER_APP.into(),
-            redirect_uri: redirect("/demo/app/callback"),
+            redirect_uri: redirect(crate::http::demo_matcher::APP_CALLBACK),
         },
     };
     crate::up::write_private(&data.join("demo.json"), &serde_json::to_vec_pretty(&demo)?)?;

@@ -143,8 +143,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         let listener =
             TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         let page_url = format!("http://{}/", listener.local_addr()?);
-        let demo =
-            crate::demo::seed(&stack, &args.data_dir, &format!("{page_url}callback")).await?;
+        let demo = crate::demo::seed(&stack, &args.data_dir, &page_url).await?;
         let hub_client = op_connector::oauth::HubClient::discover(
             op_connector::hub::http_client(),
             &demo.hub_url,

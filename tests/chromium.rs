@@ -143,6 +143,16 @@ impl Chromium {
             .unwrap();
     }
 
+    /// Whether the page has an element this CSS selector finds.
+    pub async fn exists(&self, css: &str) -> bool {
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    }
+
     /// The page's visible text; empty while a navigation is under way.
     pub async fn text(&self) -> String {
         match self.client.find(Locator::Css("body")).await {

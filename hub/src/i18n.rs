@@ -101,6 +101,16 @@ pub struct Text {
     pub revoke_effect: &'static str,
     pub cancel: &'static str,
     pub activity: &'static str,
+    pub no_activity: &'static str,
+    pub ended_access: &'static str,
+    pub ended_on: &'static str,
+    pub ev_consent_given: &'static str,
+    pub ev_consent_denied: &'static str,
+    pub ev_grant_revoked: &'static str,
+    pub ev_grant_revoked_by_client: &'static str,
+    pub ev_code_replayed: &'static str,
+    pub ev_refresh_reused: &'static str,
+    pub ev_pod_linked: &'static str,
     pub error_title: &'static str,
     pub link_pod: &'static str,
     pub link_pod_hint: &'static str,
@@ -175,6 +185,16 @@ static EN: Text = Text {
     revoke_effect: "Its access stops at once, on every device and every pod. To get it back, the app has to ask you again.",
     cancel: "Cancel",
     activity: "Recent activity",
+    no_activity: "Nothing has happened yet.",
+    ended_access: "Access that has ended",
+    ended_on: "Ended",
+    ev_consent_given: "You gave {app} access.",
+    ev_consent_denied: "You refused {app} access.",
+    ev_grant_revoked: "You revoked the access of {app}.",
+    ev_grant_revoked_by_client: "{app} gave up its access.",
+    ev_code_replayed: "The access of {app} was revoked: its one-time code was used twice.",
+    ev_refresh_reused: "The access of {app} was revoked: an old token was used again, which can mean it was stolen.",
+    ev_pod_linked: "You linked your pod.",
     error_title: "Something is wrong with this request",
     link_pod: "Link your own pod",
     link_pod_hint: "Run op-pod with this hub as trusted issuer; it prints a one-time code. Enter your pod's address and that code.",
@@ -249,6 +269,16 @@ static SV: Text = Text {
     revoke_effect: "Åtkomsten upphör direkt, på alla enheter och i alla poddar. För att få den tillbaka måste appen fråga dig igen.",
     cancel: "Avbryt",
     activity: "Senaste händelser",
+    no_activity: "Inget har hänt ännu.",
+    ended_access: "Åtkomst som har upphört",
+    ended_on: "Upphörde",
+    ev_consent_given: "Du gav {app} åtkomst.",
+    ev_consent_denied: "Du nekade {app} åtkomst.",
+    ev_grant_revoked: "Du återkallade åtkomsten för {app}.",
+    ev_grant_revoked_by_client: "{app} avstod från sin åtkomst.",
+    ev_code_replayed: "Åtkomsten för {app} återkallades: dess engångskod användes två gånger.",
+    ev_refresh_reused: "Åtkomsten för {app} återkallades: en gammal token användes igen, vilket kan betyda att den stulits.",
+    ev_pod_linked: "Du länkade din pod.",
     error_title: "Något är fel med begäran",
     link_pod: "Koppla din egen pod",
     link_pod_hint: "Kör op-pod med den här hubben som betrodd utfärdare; den skriver ut en engångskod. Ange podens adress och koden.",
@@ -277,6 +307,23 @@ static SV: Text = Text {
     delete_account: "Radera mitt konto",
     delete_hint: "Återkallar alla appars åtkomst, raderar din pod med allt innehåll och ditt konto. Det går inte att ångra. Ladda ner dina data först.",
 };
+
+impl Text {
+    /// An audit event in words, naming the app (`code` is the event's stored name).
+    pub fn event(&self, code: &str, app: &str) -> String {
+        let phrase = match code {
+            "consent_given" => self.ev_consent_given,
+            "consent_denied" => self.ev_consent_denied,
+            "grant_revoked" => self.ev_grant_revoked,
+            "grant_revoked_by_client" => self.ev_grant_revoked_by_client,
+            "code_replayed" => self.ev_code_replayed,
+            "refresh_reused" => self.ev_refresh_reused,
+            "pod_linked" => self.ev_pod_linked,
+            other => return format!("{other} ({app})"),
+        };
+        phrase.replace("{app}", app)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,13 @@ use op_connector::verify::Checked;
 use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
 use op_protocol::clock::Clock;
 
+/// Where the hub sends the worker back to the demo matcher (this page runs the flow).
+pub const MATCHER_CALLBACK: &str = "callback";
+/// The demo platform's redirect URI (for `opctl platform link`).
+pub const PLATFORM_CALLBACK: &str = "platform/callback";
+/// The demo worker app's redirect URI.
+pub const APP_CALLBACK: &str = "app/callback";
+
 /// The page's state: the hub client, the pod it asks about, flows in progress, the last result.
 struct DemoMatcher {
     hub: HubClient,
@@ -111,12 +118,13 @@ async fn callback(req: HttpRequest, state: web::Data<DemoMatcher>) -> HttpRespon
         .lock()
         .expect("pending lock")
         .remove(&sent_state);
-    let result = match pending {
-        None => Err("this answer does not belong to a request this page made".to_owned()),
-        Some(pending) => read_and_verify(&state, &pending, &query)
-            .await
-            .map_err(|e| e.to_string()),
+    let Some(pending) = pending else {
+        // Not a flow this page started: most likely `opctl matcher authorize`.
+        return handoff(&req, "Demo Matcher", "opctl matcher authorize");
     };
+    let result = read_and_verify(&state, &pending, &query)
+        .await
+        .map_err(|e| e.to_string());
     *state.result.lock().expect("result lock") = Some(result);
     HttpResponse::SeeOther()
         .insert_header(("Location", "./"))
@@ -160,6 +168,36 @@ async fn read_and_verify(
     )
 }
 
+/// Where the hub sent the worker back to a demo client this page does not run a flow for: says
+/// what happened and what to do with the address (the code in it works once, within a minute).
+fn handoff(req: &HttpRequest, client: &str, command: &str) -> HttpResponse {
+    let info = req.connection_info();
+    let url = format!("{}://{}{}", info.scheme(), info.host(), req.uri());
+    let query: HashMap<String, String> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    layout(html! {
+        h1 { "Back from the hub" }
+        @if let Some(error) = query.get("error") {
+            p.error role="alert" { "The hub answered " (client) " with an error: " strong { (error) } " — " (query.get("error_description").map(String::as_str).unwrap_or("")) }
+        } @else {
+            p { "The worker answered on the hub's consent screen, and the hub sent their browser back to " (client) " with a one-time code." }
+            p { "If you started this with " code { (command) } ", finish it now — the code works once, within a minute:" }
+            pre { code { (command) " … --callback '" (url) "'" } }
+            p { "In a real " (client) " web app, this address is where your server takes the code, checks " code { "state" } " and " code { "iss" } ", and exchanges the code for tokens (" code { "HubClient::callback" } ")." }
+        }
+        p { a href="/" { "The demo matcher page" } }
+    })
+}
+
+async fn platform_callback(req: HttpRequest) -> HttpResponse {
+    handoff(&req, "Demo Platform", "opctl platform link")
+}
+
+async fn app_callback(req: HttpRequest) -> HttpResponse {
+    handoff(&req, "Demo Pod App", "your worker app")
+}
+
 /// A running demo matcher page.
 pub struct Running {
     /// Its URL (with a trailing slash).
@@ -186,7 +224,12 @@ pub fn start_on(
             .app_data(state.clone())
             .route("/", web::get().to(home))
             .route("/start", web::get().to(start))
-            .route("/callback", web::get().to(callback))
+            .route(&format!("/{MATCHER_CALLBACK}"), web::get().to(callback))
+            .route(
+                &format!("/{PLATFORM_CALLBACK}"),
+                web::get().to(platform_callback),
+            )
+            .route(&format!("/{APP_CALLBACK}"), web::get().to(app_callback))
     })
     .workers(1)
     .tcp_nodelay(true)

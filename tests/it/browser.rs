@@ -140,7 +140,11 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     browser.goto(&home).await;
     browser
         .expect("dashboard-lists-grant", |_, text| {
-            text.contains("Courier Co")
+            text.contains("Apps with access")
+                && text.contains("Courier Co")
+                && text.contains("You gave Courier Co access.")
+                && text.contains("You refused Courier Co access.")
+                && !text.contains("consent_given")
         })
         .await;
     browser.audit("dashboard").await;
@@ -166,7 +170,31 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     browser.click("button.primary").await;
     browser
         .expect("revoke-confirmed", |url, text| {
-            url == home && text.contains("revoked")
+            url == home
+                && text.contains("No app has access")
+                && text.contains("Access that has ended")
+                && text.contains("You revoked the access of Courier Co.")
+        })
+        .await;
+    assert!(
+        !browser.exists(revoke).await,
+        "a revoked grant is no longer under Apps with access"
+    );
+    browser.audit("dashboard-after-revoke").await;
+    // The same dashboard in Swedish: the grants, the ended access and the activity in words.
+    browser.click("header a").await;
+    browser
+        .expect("dashboard-in-swedish", |_, text| {
+            text.contains("Åtkomst som har upphört")
+                && text.contains("Du återkallade åtkomsten för Courier Co.")
+                && text.contains("Du gav Courier Co åtkomst.")
+        })
+        .await;
+    browser.audit("dashboard-in-swedish").await;
+    browser.click("header a").await;
+    browser
+        .expect("dashboard-in-english", |_, text| {
+            text.contains("På svenska")
         })
         .await;
 

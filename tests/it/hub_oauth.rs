@@ -787,7 +787,12 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     let inactive: serde_json::Value = introspect(access).await.unwrap().json().await.unwrap();
     assert_eq!(inactive["active"], false);
     let page = browser.get(&format!("{}/", stack.issuer)).await;
-    assert!(page.body.contains("grant_revoked"));
+    // The worker's activity says it in words (the platform is "acme (test)").
+    assert!(
+        page.body.contains("You revoked the access of acme (test)."),
+        "{}",
+        page.body
+    );
     stack.stop().await;
 }
 

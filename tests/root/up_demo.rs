@@ -72,16 +72,33 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
     browser.goto(&format!("{hub}/")).await;
     browser
         .expect("dashboard-with-reads", |_, text| {
+            // The demo platform that wrote the records holds a grant, and its writes are logged.
             text.contains("Who accessed your pod")
+                && text.contains("Demo Platform")
+                && text.contains("Demo Matcher")
+                && text.contains("You gave Demo Platform access.")
+                && text.contains("PUT /demo-worker/gigs/demo-platform/")
+                && !text.contains("No app has access")
         })
         .await;
     browser.audit("dashboard-with-reads").await;
     browser.click("header a").await;
     browser
         .expect("dashboard-in-swedish", |_, text| {
-            text.contains("In English")
+            text.contains("In English") && text.contains("Du gav Demo Platform åtkomst.")
         })
         .await;
+    // The demo platform's redirect URI shows a page that says what to do with the code.
+    let platform_callback = demo["platform"]["redirect_uri"].as_str().unwrap();
+    browser
+        .goto(&format!("{platform_callback}?code=abc&state=xyz"))
+        .await;
+    browser
+        .expect("platform-callback-page", |_, text| {
+            text.contains("Back from the hub") && text.contains("opctl platform link")
+        })
+        .await;
+    browser.audit("platform-callback-page").await;
     browser.audit("dashboard-in-swedish").await;
     browser
         .goto(&format!("{hub}/authorize?client_id=nobody"))

@@ -207,6 +207,22 @@ async fn render_dashboard(
         Some(pod) => crate::provider::access_log(hub, &account.webid, &pod.root).await,
         None => Some(Vec::new()),
     };
+    // Every client the page names, by its display name.
+    let mut names: std::collections::HashMap<String, String> = rows
+        .iter()
+        .map(|r| (r.grant.client_id.clone(), r.client_name.clone()))
+        .collect();
+    let others: Vec<String> = events
+        .iter()
+        .map(|e| e.client_id.clone())
+        .chain(access.iter().flatten().filter_map(|e| e.client_id.clone()))
+        .filter(|id| !id.is_empty() && !names.contains_key(id))
+        .collect();
+    for id in others {
+        if let Ok(Some(c)) = CLIENTS.get(&hub.store, &id) {
+            names.insert(id, c.name);
+        }
+    }
     let t = browser.lang.t();
     let view = pages::Dashboard {
         username: &username,
@@ -214,6 +230,7 @@ async fn render_dashboard(
         pod: account.pod.as_ref().map(|p| p.root.as_str()),
         grants: &rows,
         events: &events,
+        names: &names,
         access: access.as_deref(),
         error,
     };

@@ -181,6 +181,8 @@ pub struct Dashboard<'a> {
     pub grants: &'a [GrantRow<'a>],
     /// Recent audit events.
     pub events: &'a [AuditEvent],
+    /// Display names of the clients the grants, events and access log name, by client id.
+    pub names: &'a std::collections::HashMap<String, String>,
     /// The pod's access log (newest first); `None` when the pod could not be reached.
     pub access: Option<&'a [crate::provider::AccessEvent]>,
     /// A problem to show (a failed pod link).
@@ -195,9 +197,13 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
         pod,
         grants,
         events,
+        names,
         access,
         error,
     } = *d;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let (active, ended): (Vec<&GrantRow<'_>>, Vec<&GrantRow<'_>>) =
+        grants.iter().partition(|r| r.grant.revoked.is_none());
     let last_access = |grant: &str| {
         access
             .unwrap_or_default()
@@ -228,11 +234,11 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
             }
         }
         h2 { (t.grants) }
-        @if grants.is_empty() { p { (t.no_grants) } } @else {
+        @if active.is_empty() { p { (t.no_grants) } } @else {
             table {
                 thead { tr { th scope="col" { (t.app) } th scope="col" { (t.access) } th scope="col" { (t.since) } th scope="col" { (t.last_used) } th scope="col" { (t.last_access) } th scope="col" { span.visually-hidden { (t.revoke) } } } }
                 tbody {
-                    @for row in grants {
+                    @for row in &active {
                         tr {
                             td { (row.client_name) }
                             td { ul { @for line in access_lines(t, &row.grant.scope, &row.grant.details) { li { (line) } } } }
@@ -240,13 +246,26 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                             td { (row.grant.last_used.map(day).unwrap_or_else(|| t.never.to_owned())) }
                             td { (last_access(&row.grant.id).unwrap_or_else(|| t.never.to_owned())) }
                             td {
-                                @if row.grant.revoked.is_some() { (t.revoked) } @else {
-                                    form method="post" action=(format!("{}/{}/revoke", routes::HUB_GRANTS, row.grant.id)) {
-                                        (csrf(csrf_token))
-                                        button type="submit" aria-label=(format!("{} {}", t.revoke, row.client_name)) { (t.revoke) }
-                                    }
+                                form method="post" action=(format!("{}/{}/revoke", routes::HUB_GRANTS, row.grant.id)) {
+                                    (csrf(csrf_token))
+                                    button type="submit" aria-label=(format!("{} {}", t.revoke, row.client_name)) { (t.revoke) }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+        @if !ended.is_empty() {
+            h2 { (t.ended_access) }
+            table {
+                thead { tr { th scope="col" { (t.app) } th scope="col" { (t.since) } th scope="col" { (t.ended_on) } } }
+                tbody {
+                    @for row in &ended {
+                        tr {
+                            td { (row.client_name) }
+                            td { (day(row.grant.created)) }
+                            td { (row.grant.revoked.map(day).unwrap_or_default()) }
                         }
                     }
                 }
@@ -262,7 +281,7 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                     @for e in entries.iter().take(50) {
                         tr {
                             td { (rfc3339(e.at)[..19].replace('T', " ")) }
-                            td { (e.client_id.as_deref().unwrap_or("-")) }
+                            td { (e.client_id.as_deref().map(name).unwrap_or_else(|| "-".into())) }
                             td { (e.method) " " (e.path) }
                             td { (e.status) }
                         }
@@ -271,7 +290,9 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
             },
         }
         h2 { (t.activity) }
-        ul { @for e in events { li { (rfc3339(e.at * 1000)) " — " (e.event) " — " (e.client_id) } } }
+        @if events.is_empty() { p { (t.no_activity) } } @else {
+            ul { @for e in events { li { time datetime=(rfc3339(e.at * 1000)) { (rfc3339(e.at * 1000)[..16].replace('T', " ")) } " — " (t.event(&e.event, &name(&e.client_id))) } } }
+        }
         form method="post" action=(routes::HUB_LOGOUT) {
             (csrf(csrf_token))
             button type="submit" { (t.logout) }
