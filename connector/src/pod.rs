@@ -27,6 +27,24 @@ pub struct PushSummary {
     pub failed: Vec<(String, String)>,
 }
 
+impl PushSummary {
+    /// Adds what `other` did.
+    pub fn merge(&mut self, other: PushSummary) {
+        self.created.extend(other.created);
+        self.updated.extend(other.updated);
+        self.unchanged.extend(other.unchanged);
+        self.failed.extend(other.failed);
+        self.sort();
+    }
+
+    /// Names in order, so a summary reads (and compares) the same however the pushes interleaved.
+    pub fn sort(&mut self) {
+        for list in [&mut self.created, &mut self.updated, &mut self.unchanged] {
+            list.sort();
+        }
+    }
+}
+
 /// One record to push: its name in the platform's folder and its exact JSON-LD bytes.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -211,13 +229,7 @@ pub async fn push(
             Err(e) => summary.failed.push((name, e.to_string())),
         }
     }
-    for list in [
-        &mut summary.created,
-        &mut summary.updated,
-        &mut summary.unchanged,
-    ] {
-        list.sort();
-    }
+    summary.sort();
     Ok(summary)
 }
 

@@ -97,18 +97,8 @@ impl PlatformSync<'_> {
         let mut summary = self
             .refresh_summary(&issuance, &entries, gigs, &names)
             .await?;
-        summary.created.extend(folder.created);
-        summary.updated.extend(folder.updated);
-        summary.unchanged.extend(folder.unchanged);
-        summary.failed.extend(folder.failed);
         summary.failed.extend(refused);
-        for list in [
-            &mut summary.created,
-            &mut summary.updated,
-            &mut summary.unchanged,
-        ] {
-            list.sort();
-        }
+        summary.merge(folder);
         Ok(summary)
     }
 

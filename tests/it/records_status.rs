@@ -41,14 +41,15 @@ impl Seeded {
 }
 
 /// One platform's view: its client, key and issuer at the hub.
-struct Platform {
-    client: HubClient,
-    secret: String,
-    issuer: Issuer,
-    signer: op_protocol::record::Signer,
+pub struct Platform {
+    pub client: HubClient,
+    pub secret: String,
+    pub issuer: Issuer,
+    pub signer: op_protocol::record::Signer,
 }
 
-async fn platform(stack: &Stack, registered: &Registered) -> Platform {
+/// Discovers the hub as `registered` and registers a fresh signing key for it.
+pub async fn platform(stack: &Stack, registered: &Registered) -> Platform {
     let http = op_connector::hub::http_client();
     let secret = registered.secret.clone().unwrap();
     let client = HubClient::discover(
@@ -84,7 +85,7 @@ async fn platform(stack: &Stack, registered: &Registered) -> Platform {
 }
 
 /// Links `platform` to the worker's pod through the browser; tokens go to `store` under `key`.
-async fn link(
+pub async fn link(
     stack: &Stack,
     browser: &mut Browser,
     p: &Platform,

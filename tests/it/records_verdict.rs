@@ -3,40 +3,17 @@
 //! verdict from a matcher (the connector's check) and from the worker's backpack, and only what a
 //! matcher would accept — or what the worker ticks knowingly, marked — enters the CV.
 
-use op_connector::oauth::{HubClient, Request};
-use op_connector::platform::Issuer;
 use op_connector::session::Session;
 use op_connector::sync::PlatformSync;
-use op_connector::tokens::{MemoryTokenStore, TokenStore};
-use op_protocol::proof::KeyPair;
+use op_connector::tokens::MemoryTokenStore;
 use reqwest::Method;
 
 use crate::pod_hub::{access, grant, grant_at};
-use crate::stack::{Browser, HUB_ADMIN, REDIRECT, Registered, Stack};
+use crate::records_status::{link, platform};
+use crate::stack::{Browser, Registered, Stack};
 
 const EXPORT: &str = include_str!("../../protocol/tests/data/gig-export.json");
 const PASSWORD: &str = "correct horse battery staple";
-
-/// A self-registered platform: known to the hub, not certified by its operator.
-async fn uncertified_platform(stack: &Stack, id: &str) -> Registered {
-    let res = stack
-        .http
-        .post(format!("{}/admin/clients", stack.issuer))
-        .bearer_auth(HUB_ADMIN)
-        .json(&serde_json::json!({
-            "id": id, "kind": "platform", "name": id, "redirect_uris": [REDIRECT],
-            "public": false, "certified": false, "purpose": "Testing"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let body: serde_json::Value = res.json().await.unwrap();
-    Registered {
-        id: id.into(),
-        secret: body["client_secret"].as_str().map(str::to_owned),
-    }
-}
 
 /// Links `registered` to `worker`'s pod and pushes the test export; returns the resource names.
 async fn push_for(
@@ -46,48 +23,12 @@ async fn push_for(
     worker: &str,
 ) -> Vec<String> {
     let http = op_connector::hub::http_client();
-    let secret = registered.secret.clone().unwrap();
-    let client = HubClient::discover(
-        http.clone(),
-        &stack.issuer,
-        &registered.id,
-        Some(&secret),
-        REDIRECT,
-    )
-    .await
-    .unwrap();
-    let pod = stack.pod_root(worker);
-    let request = Request {
-        scopes: vec!["gig:write".into(), "offline_access".into()],
-        pod: pod.clone(),
-        details: Vec::new(),
-    };
-    let (url, pending) = client.authorization_url(&request).unwrap();
-    let answer = browser.authorize(&stack.issuer, &url, "allow").await;
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&answer)
-        .finish();
+    let p = platform(stack, registered).await;
     let store = MemoryTokenStore::default();
-    store
-        .save("w", &client.callback(&pending, &query).await.unwrap())
-        .unwrap();
-    let key = KeyPair::from_seed(rand::random());
-    let method = op_connector::hub::register_key(
-        &http,
-        &stack.issuer,
-        &registered.id,
-        &secret,
-        &key.public().to_multibase(),
-    )
-    .await
-    .unwrap();
-    let issuer = Issuer {
-        url: format!("{}/platforms/{}", stack.issuer, registered.id),
-        method,
-    };
-    let signer = issuer.signer(key).unwrap();
+    let pod = stack.pod_root(worker);
+    link(stack, browser, &p, &pod, &store, "w").await;
     let session = Session {
-        client: &client,
+        client: &p.client,
         store: &store,
         key: "w".into(),
     };
@@ -98,10 +39,10 @@ async fn push_for(
         hub: op_connector::hub::Credentials {
             hub: &stack.issuer,
             client_id: &registered.id,
-            client_secret: &secret,
+            client_secret: &p.secret,
         },
-        issuer: &issuer,
-        signer: &signer,
+        issuer: &p.issuer,
+        signer: &p.signer,
         clock: &clock,
     };
     let webid = format!("{pod}profile/card#me");
@@ -118,7 +59,7 @@ async fn copied_misplaced_and_uncertified_records_get_one_verdict_everywhere() {
 
     // acme (certified) writes bob's records; selfie (self-registered) writes alice's.
     let bobs = push_for(&stack, &mut bob, &stack.platform, "bob").await;
-    let selfie = uncertified_platform(&stack, "selfie").await;
+    let selfie = stack.register_as("selfie", "platform", false, false).await;
     push_for(&stack, &mut alice, &selfie, "alice").await;
 
     // Alice copies one of bob's signed gigs into her pod: under acme's folder and elsewhere.

@@ -192,8 +192,19 @@ impl Stack {
         format!("{}/{name}/", self.pod_base)
     }
 
-    /// Registers a client through the admin API.
+    /// Registers a client through the admin API (platforms certified, as an operator would).
     pub async fn register(&self, id: &str, kind: &str, public: bool) -> Registered {
+        self.register_as(id, kind, public, kind == "platform").await
+    }
+
+    /// Registers a client through the admin API, certified or not.
+    pub async fn register_as(
+        &self,
+        id: &str,
+        kind: &str,
+        public: bool,
+        certified: bool,
+    ) -> Registered {
         let redirects: Vec<&str> = if kind == "resource_server" {
             vec![]
         } else {
@@ -205,7 +216,7 @@ impl Stack {
             .bearer_auth(HUB_ADMIN)
             .json(&serde_json::json!({
                 "id": id, "kind": kind, "name": format!("{id} (test)"), "redirect_uris": redirects,
-                "public": public, "certified": kind == "platform", "purpose": "Testing"
+                "public": public, "certified": certified, "purpose": "Testing"
             }))
             .send()
             .await
