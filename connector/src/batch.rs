@@ -23,6 +23,16 @@ pub enum Layout {
 pub fn read(text: &str) -> Result<(Layout, Vec<Value>), BatchError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => Ok((Layout::Array, items)),
+        // `opctl matcher fetch --json` output: its accepted and rejected records, as they were read.
+        Ok(Value::Object(report)) if report.get("accepted").is_some_and(Value::is_array) => {
+            let records = ["accepted", "rejected"]
+                .iter()
+                .filter_map(|k| report.get(*k).and_then(Value::as_array))
+                .flatten()
+                .filter_map(|entry| entry.get("record").cloned())
+                .collect();
+            Ok((Layout::Array, records))
+        }
         Ok(v @ Value::Object(_)) => Ok((Layout::Single, vec![v])),
         Ok(other) => Err(BatchError(format!("found a JSON {}", kind(&other)))),
         Err(whole) => text

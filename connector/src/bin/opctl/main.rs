@@ -143,9 +143,11 @@ enum RecordCommand {
         /// A hub whose registered platforms' keys are fetched for issuers under {hub}/platforms/.
         #[arg(long, env = "OP_HUB_URL")]
         hub: Option<String>,
-        /// A status list credential the records refer to (repeatable).
+        /// A status list credential the records refer to, as a file or an http(s) URL
+        /// (repeatable). With --hub, the lists the hub hosts for the records' issuers are fetched
+        /// without it.
         #[arg(long)]
-        status_list: Vec<PathBuf>,
+        status_list: Vec<String>,
         /// Do not check revocation status.
         #[arg(long)]
         skip_status: bool,
@@ -391,22 +393,78 @@ fn controllers(resolve: &Resolve<'_>, docs: &[Value]) -> Result<Controllers, Fai
     Ok(methods)
 }
 
+/// The status list credentials to check against: each `--status-list` (a file, or an http(s) URL
+/// fetched), and with a hub, every list the records name where the hub hosts their issuer's lists
+/// (`{issuer}/status/{name}`, the same rule as `matcher fetch`: no other address is called).
+fn status_lists(
+    given: &[String],
+    hub: Option<&str>,
+    docs: &[Value],
+) -> Result<StatusLists, Failure> {
+    let mut urls: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut lists = StatusLists::new();
+    for arg in given {
+        if arg.starts_with("https://") || arg.starts_with("http://") {
+            urls.insert(arg.clone());
+            continue;
+        }
+        let list: Value = serde_json::from_str(&read(Path::new(arg))?)
+            .with_context(|| format!("{arg} is not JSON"))
+            .map_err(Failure::Usage)?;
+        lists = lists.with(list);
+    }
+    if let Some(hub) = hub {
+        urls.extend(docs.iter().filter_map(|d| {
+            let issuer = d.get("issuer").and_then(Value::as_str)?;
+            let url = d
+                .pointer("/credentialStatus/statusListCredential")?
+                .as_str()?;
+            let hosted = op_connector::hub::is_hub_platform(hub, issuer)
+                && url
+                    .strip_prefix(issuer)
+                    .and_then(|rest| rest.strip_prefix("/status/"))
+                    .is_some_and(|name| {
+                        !name.is_empty()
+                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    });
+            hosted.then(|| url.to_owned())
+        }));
+    }
+    if urls.is_empty() {
+        return Ok(lists);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::Failed)?;
+    let http = op_connector::hub::http_client();
+    for url in urls {
+        let list: Value = runtime
+            .block_on(async {
+                let res = http.get(&url).send().await?.error_for_status()?;
+                res.json().await
+            })
+            .map_err(|e| Failure::Failed(anyhow!("cannot fetch the status list {url}: {e}")))?;
+        lists = lists.with(list);
+    }
+    Ok(lists)
+}
+
 fn verify_records(
     input: &Path,
     resolve: &Resolve<'_>,
-    status_lists: &[PathBuf],
+    given_lists: &[String],
     skip_status: bool,
     clock: &Clock,
 ) -> Result<(), Failure> {
     let (_, docs) = read_batch(input)?;
     let methods = controllers(resolve, &docs)?;
-    let mut lists = StatusLists::new();
-    for path in status_lists {
-        let list: Value = serde_json::from_str(&read(path)?)
-            .with_context(|| format!("{} is not JSON", path.display()))
-            .map_err(Failure::Usage)?;
-        lists = lists.with(list);
-    }
+    let lists = if skip_status {
+        StatusLists::new()
+    } else {
+        status_lists(given_lists, resolve.hub, &docs)?
+    };
     let status = if skip_status {
         StatusCheck::Skip
     } else {
