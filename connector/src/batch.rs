@@ -89,4 +89,13 @@ mod tests {
         assert!(read("3").is_err());
         assert!(read("{\"a\":1}\nnope").is_err());
     }
+
+    #[test]
+    fn fetch_json_output_reads_as_its_records() {
+        let report = r#"{"accepted": [{"url": "u1", "record": {"id": "a"}}],
+            "rejected": [{"url": "u2", "reason": "revoked by acme"}], "platforms": []}"#;
+        let (layout, docs) = read(report).unwrap();
+        assert_eq!(layout, Layout::Array);
+        assert_eq!(docs, vec![serde_json::json!({"id": "a"})]);
+    }
 }
