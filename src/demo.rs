@@ -272,9 +272,11 @@ pub async fn seed(stack: &Stack, data: &Path, page_url: &str) -> anyhow::Result<
         .unwrap_or_else(|| format!("demo-{:08x}", rand::random::<u32>()));
     let account = match op_hub::account::ACCOUNTS.get(&hub.store, WORKER)? {
         Some(a) => a,
-        None => op_hub::account::sign_up(hub, WORKER, &password)
-            .await
-            .context("cannot create the demo worker")?,
+        None => {
+            op_hub::account::sign_up(hub, WORKER, &password, op_hub::account::PodChoice::Hosted)
+                .await
+                .context("cannot create the demo worker")?
+        }
     };
     let pod_root = account
         .pod

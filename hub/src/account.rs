@@ -102,11 +102,22 @@ pub enum SignUpError {
     Store(#[from] op_store::StoreError),
 }
 
+/// Where a new account's data will live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodChoice {
+    /// A pod hosted by this hub's pod provider (when it has one).
+    Hosted,
+    /// The worker's own pod, linked later from the dashboard; until then the WebID is the hub's
+    /// `/people/{username}` profile.
+    OwnPod,
+}
+
 /// Creates an account and, when the hub has a pod provider, the worker's hosted pod.
 pub async fn sign_up(
     hub: &crate::state::Hub,
     username: &str,
     password: &str,
+    pod: PodChoice,
 ) -> Result<Account, SignUpError> {
     let username = Username::parse(username)?;
     check_password(password)?;
@@ -119,7 +130,8 @@ pub async fn sign_up(
         .map_err(|e| {
             SignUpError::Store(op_store::StoreError::from(op_store::KvError(e.to_string())))
         })?;
-    let (webid, pod) = match &hub.pods {
+    let provider = hub.pods.as_ref().filter(|_| pod == PodChoice::Hosted);
+    let (webid, pod) = match provider {
         Some(provider) => match provider.create(hub, username.as_str()).await {
             Ok(created) => (
                 created.webid,

@@ -431,3 +431,58 @@ async fn a_worker_without_a_pod_has_a_webid_profile_on_the_hub() {
     }
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn on_a_hub_that_hosts_pods_a_worker_can_choose_their_own_pod_at_sign_up() {
+    // The stack's hub has a pod provider: by default a new worker gets a hosted pod, but the
+    // sign-up form offers "I have my own pod", after which the dashboard offers linking one.
+    let stack = crate::stack::Stack::start().await;
+    let mut browser = crate::stack::Browser::new();
+    let page = browser.get(&format!("{}/signup", stack.issuer)).await;
+    assert!(page.body.contains("I have my own pod"), "{}", page.body);
+    let csrf = page.csrf();
+    let signed_up = browser
+        .post(
+            &format!("{}/signup", stack.issuer),
+            &[
+                ("csrf", &csrf),
+                ("username", "carol"),
+                ("password", "correct horse battery staple"),
+                ("own_pod", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_up.status, 303, "{}", signed_up.body);
+    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
+    assert!(
+        dashboard.body.contains("name=\"pod_url\"") && dashboard.body.contains("name=\"code\""),
+        "the link form is offered: {}",
+        dashboard.body
+    );
+    let webid = format!(
+        "{}{}#me",
+        stack.issuer,
+        op_protocol::routes::hub_person("carol")
+    );
+    assert!(dashboard.body.contains(&webid), "{}", dashboard.body);
+    // No pod was created for her on the pod server.
+    let res = stack
+        .http
+        .get(format!("{}profile/card", stack.pod_root("carol")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // Without the box ticked, a hosted pod as before.
+    let mut dave = crate::stack::Browser::new();
+    dave.sign_up(&stack.issuer, "dave", "correct horse battery staple")
+        .await;
+    let res = stack
+        .http
+        .get(format!("{}profile/card", stack.pod_root("dave")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    stack.stop().await;
+}

@@ -39,6 +39,9 @@ pub struct Credentials {
     username: String,
     password: String,
     next: Option<String>,
+    /// Sign-up only: `on` when the worker will link a pod of their own instead of a hosted one.
+    #[serde(default)]
+    own_pod: Option<String>,
 }
 
 /// Where to go after logging in: the parked consent, or the dashboard.
@@ -61,7 +64,13 @@ pub async fn signup_page(
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub);
     let t = browser.lang.t();
-    let body = pages::signup(t, &browser.csrf, q.next.as_deref(), None);
+    let body = pages::signup(
+        t,
+        &browser.csrf,
+        q.next.as_deref(),
+        hub.pods.is_some(),
+        None,
+    );
     Ok(browser.page(&hub, &req, 200, t.signup, body))
 }
 
@@ -75,10 +84,20 @@ pub async fn signup(
     browser.check_csrf(&form.csrf)?;
     let t = browser.lang.t();
     let refuse = |browser: &Browser, e: AccountError| {
-        let body = pages::signup(t, &browser.csrf, form.next.as_deref(), Some(&e.to_string()));
+        let body = pages::signup(
+            t,
+            &browser.csrf,
+            form.next.as_deref(),
+            hub.pods.is_some(),
+            Some(&e.to_string()),
+        );
         browser.page(&hub, &req, 400, t.signup, body)
     };
-    let account = match account::sign_up(&hub, &form.username, &form.password).await {
+    let choice = match form.own_pod.as_deref() {
+        Some("on") => account::PodChoice::OwnPod,
+        _ => account::PodChoice::Hosted,
+    };
+    let account = match account::sign_up(&hub, &form.username, &form.password, choice).await {
         Ok(a) => a,
         Err(SignUpError::Refused(e)) => return Ok(refuse(&browser, e)),
         Err(SignUpError::Provision(e)) => {

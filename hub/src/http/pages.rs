@@ -17,7 +17,8 @@ a{color:#0b57d0}label{display:block;margin-top:.8rem;font-weight:600}input{font-
 button{font-size:1rem;padding:.6rem 1.2rem;margin:.8rem .5rem 0 0;border-radius:.3rem;border:1px solid #444;cursor:pointer}\
 button.primary{background:#0b57d0;color:#fff;border-color:#0b57d0}.note{color:#444}.error{color:#a50e0e;font-weight:600}\
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top}\
-header{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}";
+header{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}\
+input[type=checkbox]{width:auto;transform:scale(1.4);margin:.2rem .4rem 0 .2rem}label.inline{display:inline}";
 
 /// The frame every page shares.
 pub fn layout(lang: Lang, title: &str, switch_href: &str, body: Markup) -> String {
@@ -67,7 +68,13 @@ pub fn login(t: &Text, csrf_token: &str, next: Option<&str>, error: Option<&str>
 }
 
 /// The sign-up form.
-pub fn signup(t: &Text, csrf_token: &str, next: Option<&str>, error: Option<&str>) -> Markup {
+pub fn signup(
+    t: &Text,
+    csrf_token: &str,
+    next: Option<&str>,
+    offers_pod: bool,
+    error: Option<&str>,
+) -> Markup {
     html! {
         h1 { (t.signup) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
@@ -79,6 +86,13 @@ pub fn signup(t: &Text, csrf_token: &str, next: Option<&str>, error: Option<&str
             label for="password" { (t.password) }
             input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="pw-hint";
             p.note id="pw-hint" { (t.password_hint) }
+            @if offers_pod {
+                p.choice {
+                    input id="own_pod" name="own_pod" type="checkbox" aria-describedby="own-pod-hint";
+                    " " label.inline for="own_pod" { (t.own_pod) }
+                }
+                p.note id="own-pod-hint" { (t.own_pod_hint) }
+            }
             button.primary type="submit" { (t.signup) }
         }
         p { (t.have_account) " " a href={ (routes::HUB_LOGIN) @if let Some(n) = next { "?next=" (n) } } { (t.login) } }
