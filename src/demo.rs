@@ -361,7 +361,11 @@ impl Demo {
     #[allow(clippy::print_stdout)]
     pub fn print(&self, data: &Path) {
         println!();
-        println!("  Log in at    {}/login", self.hub_url);
+        println!(
+            "  Log in at    {}{}",
+            self.hub_url,
+            op_protocol::routes::HUB_LOGIN
+        );
         println!(
             "               as {} / {}",
             self.worker.username, self.worker.password

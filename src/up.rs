@@ -163,7 +163,11 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         matcher_page = Some(page);
     } else {
         println!();
-        println!("  Sign up at   {}/signup", stack.hub.issuer);
+        println!(
+            "  Sign up at   {}{}",
+            stack.hub.issuer,
+            op_protocol::routes::HUB_SIGNUP
+        );
         println!("  Register platforms and matchers with the hub's admin API (docs/HUB.md),");
         println!("  or run `up --demo` for a demo worker, platform and matcher.");
     }

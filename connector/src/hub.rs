@@ -104,9 +104,9 @@ pub async fn register_key(
     public_key_multibase: &str,
 ) -> Result<String, HubError> {
     let url = format!(
-        "{}{}/keys",
+        "{}{}",
         hub.trim_end_matches('/'),
-        op_protocol::routes::hub_platform(client_id)
+        op_protocol::routes::hub_platform_keys(client_id)
     );
     let req = http
         .post(&url)

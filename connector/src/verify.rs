@@ -51,7 +51,7 @@ pub struct Checked {
 
 /// Whether the hub certified the platform at `issuer`; `None` if the hub does not know it.
 async fn registration(http: &reqwest::Client, issuer: &str) -> Result<Option<bool>, String> {
-    let url = format!("{issuer}/registration");
+    let url = op_protocol::routes::issuer_registration(issuer);
     let res = http
         .get(&url)
         .send()
@@ -217,9 +217,8 @@ pub async fn check(
 }
 
 /// Whether `url` is one of the lists the hub hosts for `issuer` (`{issuer}/status/{name}`).
-fn is_hosted_list(issuer: &str, url: &str) -> bool {
-    url.strip_prefix(issuer)
-        .and_then(|rest| rest.strip_prefix("/status/"))
+pub fn is_hosted_list(issuer: &str, url: &str) -> bool {
+    url.strip_prefix(&op_protocol::routes::issuer_status_lists(issuer))
         .is_some_and(|name| {
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })

@@ -5,6 +5,11 @@
 /// Pod server admin API: `POST` creates a pod; `{POD_ADMIN_PODS}/{name}` with `DELETE` removes one.
 pub const POD_ADMIN_PODS: &str = "/.admin/pods";
 
+/// Pod server admin API: one pod (`DELETE` removes it).
+pub fn pod_admin_pod(name: &str) -> String {
+    format!("{POD_ADMIN_PODS}/{name}")
+}
+
 /// Pod server health check, for load balancers and operators; answers `200 ok` without touching storage.
 pub const POD_HEALTH: &str = "/.well-known/op-health";
 
@@ -50,7 +55,7 @@ pub const HUB_LOGIN: &str = "/login";
 pub const HUB_LOGOUT: &str = "/logout";
 /// Hub: the worker's dashboard.
 pub const HUB_DASHBOARD: &str = "/";
-/// Hub: a worker's grants; `{HUB_GRANTS}/{id}/revoke` revokes one (POST).
+/// Hub: a worker's grants; [`hub_grant_revoke`] revokes one (POST).
 pub const HUB_GRANTS: &str = "/grants";
 /// Hub: admin API for clients.
 pub const HUB_ADMIN_CLIENTS: &str = "/admin/clients";
@@ -58,9 +63,9 @@ pub const HUB_ADMIN_CLIENTS: &str = "/admin/clients";
 pub const HUB_ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";
 /// Hub: health check.
 pub const HUB_HEALTH: &str = "/.well-known/op-health";
-/// Hub: registered platforms; `{HUB_PLATFORMS}/{id}` is a platform's controller document (its
-/// record-signing keys), `{HUB_PLATFORMS}/{id}/keys` (POST) registers a key,
-/// `{HUB_PLATFORMS}/{id}/registration` says whether the platform is certified.
+/// Hub: registered platforms; [`hub_platform`] is a platform's controller document (its
+/// record-signing keys), [`hub_platform_keys`] (POST) registers a key,
+/// [`hub_platform_registration`] says whether the platform is certified.
 pub const HUB_PLATFORMS: &str = "/platforms";
 
 /// Pod server: where a hub proves that a worker controls a self-hosted pod, with the one-time
@@ -105,10 +110,47 @@ pub fn hub_platform(client_id: &str) -> String {
 
 /// Hub: one of a platform's hosted status lists (`GET` public, `PUT` by the platform).
 pub fn hub_status_list(client_id: &str, name: &str) -> String {
-    format!("{HUB_PLATFORMS}/{client_id}/status/{name}")
+    format!("{}{name}", issuer_status_lists(&hub_platform(client_id)))
 }
 
 /// Hub: where a platform obtains the status list entries of its records (`POST`, as itself).
 pub fn hub_status_allocations(client_id: &str) -> String {
     format!("{HUB_PLATFORMS}/{client_id}/status-allocations")
+}
+
+/// Hub: where the worker revokes one of their grants (POST, dashboard form).
+pub fn hub_grant_revoke(grant_id: &str) -> String {
+    format!("{HUB_GRANTS}/{grant_id}/revoke")
+}
+
+/// Hub: one registered client, as the admin API shows it (GET).
+pub fn hub_admin_client(client_id: &str) -> String {
+    format!("{HUB_ADMIN_CLIENTS}/{client_id}")
+}
+
+/// Hub: where an admin certifies a platform (POST).
+pub fn hub_admin_certify(client_id: &str) -> String {
+    format!("{HUB_ADMIN_CLIENTS}/{client_id}/certify")
+}
+
+/// Hub: whether a platform is registered and certified (GET, public).
+pub fn hub_platform_registration(client_id: &str) -> String {
+    issuer_registration(&hub_platform(client_id))
+}
+
+/// Whether the platform whose issuer id (its controller document's URL, [`hub_platform`] on a
+/// hub) is `issuer` is registered and certified.
+pub fn issuer_registration(issuer: &str) -> String {
+    format!("{issuer}/registration")
+}
+
+/// Where the status lists a hub hosts for the platform whose issuer id is `issuer` start: a
+/// list is this followed by its name.
+pub fn issuer_status_lists(issuer: &str) -> String {
+    format!("{issuer}/status/")
+}
+
+/// Hub: where a platform registers a record-signing key (POST, as itself).
+pub fn hub_platform_keys(client_id: &str) -> String {
+    format!("{}/keys", hub_platform(client_id))
 }

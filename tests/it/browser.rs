@@ -2,6 +2,10 @@
 //! dashboard, revoking with confirmation, the backpack and the developer page, each audited with
 //! axe-core against WCAG 2.1 A and AA (see `chromium.rs` for what it needs).
 
+use op_protocol::routes::{
+    HUB_ADMIN_CLIENTS, HUB_AUTHORIZE, HUB_BACKPACK, HUB_DEVELOPERS, HUB_GRANTS, HUB_SIGNUP,
+};
+
 use std::path::PathBuf;
 
 use base64::Engine;
@@ -49,7 +53,7 @@ fn authorize_url(stack: &Stack, client_id: &str, redirect: &str, state: &str) ->
             ("resource", &stack.pod_root("bea")),
         ])
         .finish();
-    format!("{}/authorize?{query}", stack.issuer)
+    format!("{}{HUB_AUTHORIZE}?{query}", stack.issuer)
 }
 
 #[tokio::test]
@@ -63,7 +67,7 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     let callback = callback_server().await;
     let registered = stack
         .http
-        .post(format!("{}/admin/clients", stack.issuer))
+        .post(format!("{}{HUB_ADMIN_CLIENTS}", stack.issuer))
         .bearer_auth(HUB_ADMIN)
         .json(&serde_json::json!({
             "id": "courier", "kind": "platform", "name": "Courier Co", "redirect_uris": [callback],
@@ -76,7 +80,7 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
 
     // Sign up: the dashboard greets the new worker.
     let home = format!("{}/", stack.issuer);
-    browser.goto(&format!("{}/signup", stack.issuer)).await;
+    browser.goto(&format!("{}{HUB_SIGNUP}", stack.issuer)).await;
     browser.audit("signup").await;
     browser
         .submit_credentials("bea", "a long enough passphrase")
@@ -151,7 +155,8 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     browser.click(revoke).await;
     browser
         .expect("revoke-asks-to-confirm", |url, text| {
-            url.ends_with("/revoke") && text.contains("Revoke access for Courier Co?")
+            url.contains(&format!("{HUB_GRANTS}/"))
+                && text.contains("Revoke access for Courier Co?")
         })
         .await;
     browser.audit("confirm-revoke").await;
@@ -165,7 +170,9 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
     // Confirmed: the grant shows as revoked.
     browser.click(revoke).await;
     browser
-        .expect("confirm-page", |url, _| url.ends_with("/revoke"))
+        .expect("confirm-page", |url, _| {
+            url.contains(&format!("{HUB_GRANTS}/"))
+        })
         .await;
     browser.click("button.primary").await;
     browser
@@ -199,12 +206,16 @@ async fn a_worker_signs_up_consents_denies_and_revokes_in_a_real_browser() {
         .await;
 
     // The backpack, empty for a new worker, and the developer pages are accessible too.
-    browser.goto(&format!("{}/backpack", stack.issuer)).await;
+    browser
+        .goto(&format!("{}{HUB_BACKPACK}", stack.issuer))
+        .await;
     browser
         .expect("backpack", |_, text| text.contains("no records yet"))
         .await;
     browser.audit("backpack").await;
-    browser.goto(&format!("{}/developers", stack.issuer)).await;
+    browser
+        .goto(&format!("{}{HUB_DEVELOPERS}", stack.issuer))
+        .await;
     browser.audit("developers").await;
 
     let _ = browser.client.clone().close().await;

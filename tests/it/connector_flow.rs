@@ -2,6 +2,8 @@
 //! records idempotently and revokes one; a matcher gets consent, reads and verifies, meets a
 //! tampered and a revoked record, and is told to reconnect once the worker revokes its grant.
 
+use op_protocol::routes::{HUB_BACKPACK, HUB_DELETE_ACCOUNT, HUB_EXPORT};
+
 use op_connector::error::ConnectorError;
 use op_connector::oauth::{HubClient, Request};
 use op_connector::platform::Issuer;
@@ -100,7 +102,11 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     .await
     .unwrap();
     let issuer = Issuer {
-        url: format!("{}/platforms/acme", stack.issuer),
+        url: format!(
+            "{}{}",
+            stack.issuer,
+            op_protocol::routes::hub_platform("acme")
+        ),
         method,
     };
     let signer = issuer.signer(key).unwrap();
@@ -302,7 +308,9 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     );
 
     // The worker's backpack shows the records by platform, each with the hub's verdict.
-    let backpack = browser.get(&format!("{}/backpack", stack.issuer)).await;
+    let backpack = browser
+        .get(&format!("{}{HUB_BACKPACK}", stack.issuer))
+        .await;
     assert_eq!(backpack.status, 200);
     assert!(
         backpack.body.contains("Gigs per month") && backpack.body.contains("<svg"),
@@ -315,7 +323,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         "the tampered record is flagged"
     );
     let sv = browser
-        .get(&format!("{}/backpack?lang=sv", stack.issuer))
+        .get(&format!("{}{HUB_BACKPACK}?lang=sv", stack.issuer))
         .await;
     assert!(sv.body.contains("Din ryggsäck") && sv.body.contains("verifierad"));
 
@@ -324,7 +332,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     let ticked = format!("{pod_root}gigs/acme/summary");
     let zip = browser
         .http
-        .post(format!("{}/export", stack.issuer))
+        .post(format!("{}{HUB_EXPORT}", stack.issuer))
         .header("Cookie", browser.cookie_header())
         .form(&[("csrf", csrf.as_str()), ("record", ticked.as_str())])
         .send()
@@ -360,7 +368,11 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     let grant = claims["grant_id"].as_str().unwrap();
     browser
         .post(
-            &format!("{}/grants/{grant}/revoke", stack.issuer),
+            &format!(
+                "{}{}",
+                stack.issuer,
+                op_protocol::routes::hub_grant_revoke(grant)
+            ),
             &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
@@ -383,7 +395,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
 
     // Deleting the account needs the password; then the pod and the account are gone.
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
-    let delete = format!("{}/account/delete", stack.issuer);
+    let delete = format!("{}{HUB_DELETE_ACCOUNT}", stack.issuer);
     let wrong = browser
         .post(
             &delete,

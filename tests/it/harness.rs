@@ -1,6 +1,8 @@
 //! The test harness: a trusted token issuer with a generated key, and pod servers started
 //! in-process on 127.0.0.1:0 in temporary directories, reached over real HTTP.
 
+use op_protocol::routes::POD_ADMIN_PODS;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -164,7 +166,7 @@ impl PodServer {
     pub async fn create_pod(&self, name: &str) -> reqwest::Response {
         let res = self
             .client
-            .post(format!("{}/.admin/pods", self.base))
+            .post(format!("{}{POD_ADMIN_PODS}", self.base))
             .bearer_auth(ADMIN_TOKEN)
             .json(&serde_json::json!({"name": name}))
             .send()

@@ -1,6 +1,8 @@
 //! The hub under abuse, over real HTTP: parked requests opened in another browser, parallel
 //! password guessing, forwarding headers, and anonymous requests that would grow the store.
 
+use op_protocol::routes::{HUB_CONSENT, HUB_DELETE_ACCOUNT, HUB_LOGIN};
+
 use std::time::Duration;
 
 use op_hub::purge;
@@ -31,7 +33,7 @@ async fn a_parked_request_opened_in_another_browser_is_refused_and_issues_nothin
     assert_eq!(started.status, 303);
     let id = parked_id(started.location.as_deref().unwrap());
     let opened = victim
-        .get(&format!("{}/consent?request={id}", stack.issuer))
+        .get(&format!("{}{HUB_CONSENT}?request={id}", stack.issuer))
         .await;
     assert_eq!(opened.status, 400, "{}", opened.body);
     assert!(opened.location.is_none(), "nothing is sent to the client");
@@ -42,12 +44,12 @@ async fn a_parked_request_opened_in_another_browser_is_refused_and_issues_nothin
     );
     // Through the login page's hand-off, and by posting the consent form directly: the same.
     let via_login = victim
-        .get(&format!("{}/login?next={id}", stack.issuer))
+        .get(&format!("{}{HUB_LOGIN}?next={id}", stack.issuer))
         .await;
     let csrf = via_login.csrf();
     let posted = victim
         .post(
-            &format!("{}/consent", stack.issuer),
+            &format!("{}{HUB_CONSENT}", stack.issuer),
             &[("csrf", &csrf), ("request", &id), ("decision", "allow")],
         )
         .await;
@@ -60,7 +62,7 @@ async fn a_parked_request_opened_in_another_browser_is_refused_and_issues_nothin
     let id = parked_id(own.location.as_deref().unwrap());
     victim.forget("op_browser");
     let page = victim
-        .get(&format!("{}/consent?request={id}", stack.issuer))
+        .get(&format!("{}{HUB_CONSENT}?request={id}", stack.issuer))
         .await;
     assert_eq!(page.status, 400);
     assert_eq!(purge::counts(&stack.hub().store).unwrap().codes, codes);
@@ -70,7 +72,7 @@ async fn a_parked_request_opened_in_another_browser_is_refused_and_issues_nothin
 /// A login form's cookies and CSRF token, fetched once.
 async fn login_form(stack: &Stack) -> (Browser, String) {
     let mut browser = Browser::new();
-    let page = browser.get(&format!("{}/login", stack.issuer)).await;
+    let page = browser.get(&format!("{}{HUB_LOGIN}", stack.issuer)).await;
     let csrf = page.csrf();
     (browser, csrf)
 }
@@ -84,7 +86,7 @@ async fn login_from(
 ) -> u16 {
     browser
         .http
-        .post(format!("{}/login", stack.issuer))
+        .post(format!("{}{HUB_LOGIN}", stack.issuer))
         .header("Cookie", browser.cookie_header())
         .header(header.0, header.1)
         .form(&[
@@ -108,7 +110,7 @@ async fn parallel_wrong_passwords_are_checked_at_most_the_limit() {
     for n in 0..40 {
         let req = browser
             .http
-            .post(format!("{}/login", stack.issuer))
+            .post(format!("{}{HUB_LOGIN}", stack.issuer))
             .header("Cookie", browser.cookie_header())
             .form(&[
                 ("csrf", csrf.clone()),
@@ -177,14 +179,14 @@ async fn cookieless_page_views_store_no_sessions() {
     let store = &stack.hub().store;
     let before = purge::counts(store).unwrap();
     let pages = [
-        "/login",
-        "/signup",
-        "/",
-        "/backpack",
-        "/developers",
-        "/login?lang=sv",
-        "/consent?request=nothing",
-        "/people/nobody",
+        HUB_LOGIN.to_owned(),
+        op_protocol::routes::HUB_SIGNUP.to_owned(),
+        op_protocol::routes::HUB_DASHBOARD.to_owned(),
+        op_protocol::routes::HUB_BACKPACK.to_owned(),
+        op_protocol::routes::HUB_DEVELOPERS.to_owned(),
+        format!("{HUB_LOGIN}?lang=sv"),
+        format!("{HUB_CONSENT}?request=nothing"),
+        op_protocol::routes::hub_person("nobody"),
     ];
     for n in 0..200 {
         let page = Browser::new()
@@ -279,7 +281,7 @@ async fn expired_sessions_requests_and_codes_are_purged_in_batches() {
     assert_eq!(purge::counts(store).unwrap(), stored(0, 0, 0));
     // The purged session no longer logs anyone in.
     let page = browser.get(&format!("{}/", stack.issuer)).await;
-    assert_eq!(page.location.as_deref(), Some("/login"));
+    assert_eq!(page.location.as_deref(), Some(HUB_LOGIN));
     assert!(field(&page.body, "csrf").is_none());
     stack.stop().await;
 }
@@ -289,7 +291,7 @@ async fn the_delete_account_password_check_shares_the_login_throttle() {
     let stack = Stack::start().await;
     let mut browser = logged_in(&stack).await;
     let csrf = browser.get(&format!("{}/", stack.issuer)).await.csrf();
-    let delete = format!("{}/account/delete", stack.issuer);
+    let delete = format!("{}{HUB_DELETE_ACCOUNT}", stack.issuer);
     for _ in 0..5 {
         let page = browser
             .post(&delete, &[("csrf", &csrf), ("password", "wrong password!")])
@@ -312,7 +314,7 @@ async fn a_form_missing_a_field_gets_a_page_that_says_what_to_do() {
     let mut browser = Browser::new();
     let page = browser
         .post(
-            &format!("{}/login", stack.issuer),
+            &format!("{}{HUB_LOGIN}", stack.issuer),
             &[("username", "alice"), ("password", PASSWORD)],
         )
         .await;

@@ -2,6 +2,8 @@
 //! each `jti` is refused again until its assertion has expired, and Ed25519 keys sign under
 //! either name, `EdDSA` or RFC 9864's `Ed25519` (what oauth4webapi sends).
 
+use op_protocol::routes::HUB_ADMIN_CLIENTS;
+
 use std::time::Duration;
 
 use base64::Engine;
@@ -25,7 +27,7 @@ async fn register(stack: &Stack, key: &SigningKey) {
     });
     let res = stack
         .http
-        .post(format!("{}/admin/clients", stack.issuer))
+        .post(format!("{}{HUB_ADMIN_CLIENTS}", stack.issuer))
         .bearer_auth(HUB_ADMIN)
         .json(&json!({
             "id": CLIENT, "kind": "matcher", "name": "Keyed", "redirect_uris": [REDIRECT],

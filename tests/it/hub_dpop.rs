@@ -2,6 +2,8 @@
 //! with their proof, and proofs follow one set of rules (alg names, case-sensitive `htm`, no
 //! private key material) at the hub and at the pod.
 
+use op_protocol::routes::{HUB_AUTHORIZE, HUB_TOKEN, HUB_USERINFO};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signer, SigningKey};
@@ -81,11 +83,11 @@ async fn app_tokens(stack: &Stack, key: &Key) -> serde_json::Value {
     let answer = browser
         .authorize(
             &stack.issuer,
-            &format!("{}/authorize?{query}", stack.issuer),
+            &format!("{}{HUB_AUTHORIZE}?{query}", stack.issuer),
             "allow",
         )
         .await;
-    let token_url = format!("{}/token", stack.issuer);
+    let token_url = format!("{}{HUB_TOKEN}", stack.issuer);
     let res = stack
         .http
         .post(&token_url)
@@ -107,11 +109,14 @@ async fn app_tokens(stack: &Stack, key: &Key) -> serde_json::Value {
 }
 
 async fn refresh(stack: &Stack, refresh: &str, proof: Option<String>) -> (u16, serde_json::Value) {
-    let mut req = stack.http.post(format!("{}/token", stack.issuer)).form(&[
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh),
-        ("client_id", "my-pod-app"),
-    ]);
+    let mut req = stack
+        .http
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", "my-pod-app"),
+        ]);
     if let Some(p) = proof {
         req = req.header("DPoP", p);
     }
@@ -125,7 +130,7 @@ async fn a_public_clients_refresh_token_works_only_with_a_proof_by_the_bound_key
     let key = Key::new();
     let tokens = app_tokens(&stack, &key).await;
     let old = tokens["refresh_token"].as_str().unwrap();
-    let token_url = format!("{}/token", stack.issuer);
+    let token_url = format!("{}{HUB_TOKEN}", stack.issuer);
 
     let (status, body) = refresh(&stack, old, None).await;
     assert_eq!(
@@ -188,7 +193,7 @@ async fn userinfo_takes_a_bound_token_only_with_a_fresh_proof_by_its_key() {
     let key = Key::new();
     let tokens = app_tokens(&stack, &key).await;
     let access = tokens["access_token"].as_str().unwrap();
-    let url = format!("{}/userinfo", stack.issuer);
+    let url = format!("{}{HUB_USERINFO}", stack.issuer);
     let send = |scheme: &str, proof: Option<String>| {
         let mut req = stack
             .http
@@ -241,7 +246,7 @@ async fn userinfo_takes_a_bound_token_only_with_a_fresh_proof_by_its_key() {
         (
             "proof for another URL",
             "DPoP",
-            Some(key.proof("GET", &format!("{}/token", stack.issuer), Some(access))),
+            Some(key.proof("GET", &format!("{}{HUB_TOKEN}", stack.issuer), Some(access))),
         ),
     ];
     for (name, scheme, proof) in cases {
@@ -256,7 +261,7 @@ async fn userinfo_takes_a_bound_token_only_with_a_fresh_proof_by_its_key() {
 #[tokio::test]
 async fn the_token_endpoint_takes_ed25519_proofs_and_refuses_bad_algs_htm_and_private_keys() {
     let stack = Stack::start().await;
-    let token_url = format!("{}/token", stack.issuer);
+    let token_url = format!("{}{HUB_TOKEN}", stack.issuer);
     let secret = stack.platform.secret.clone().unwrap();
     let send = |proof: String| {
         stack

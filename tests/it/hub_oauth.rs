@@ -1,6 +1,12 @@
 //! The hub over real HTTP: the `openidconnect` crate as a real client, then the RFC 9700
 //! negative cases one by one.
 
+use op_protocol::routes::{
+    HUB_ADMIN_CLIENTS, HUB_ADMIN_KEYS_ROTATE, HUB_AUTHORIZE, HUB_CONSENT, HUB_DEVELOPERS,
+    HUB_INTROSPECT, HUB_LOGIN, HUB_LOGOUT, HUB_REVOCATIONS, HUB_REVOCATIONS_STREAM, HUB_TOKEN,
+    HUB_USERINFO,
+};
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -102,7 +108,7 @@ async fn openidconnect_completes_discovery_code_pkce_token_userinfo_and_refresh(
 
     let userinfo = stack
         .http
-        .get(format!("{}/userinfo", stack.issuer))
+        .get(format!("{}{HUB_USERINFO}", stack.issuer))
         .bearer_auth(&access)
         .send()
         .await
@@ -136,7 +142,7 @@ async fn openidconnect_completes_discovery_code_pkce_token_userinfo_and_refresh(
     assert!(after.is_err(), "the grant was revoked on reuse");
     let feed = stack
         .http
-        .get(format!("{}/revocations?after=0", stack.issuer))
+        .get(format!("{}{HUB_REVOCATIONS}?after=0", stack.issuer))
         .basic_auth(
             &stack.resource_server.id,
             stack.resource_server.secret.as_deref(),
@@ -186,7 +192,7 @@ impl Request {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&self.params)
             .finish();
-        format!("{issuer}/authorize?{query}")
+        format!("{issuer}{HUB_AUTHORIZE}?{query}")
     }
 }
 
@@ -197,7 +203,7 @@ async fn token(
 ) -> (u16, serde_json::Value) {
     let mut req = stack
         .http
-        .post(format!("{}/token", stack.issuer))
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
         .form(form);
     if let Some(secret) = &client.secret {
         req = req.basic_auth(&client.id, Some(secret));
@@ -502,7 +508,7 @@ async fn the_token_endpoint_refuses_what_oauth_2_1_removed_and_bad_clients() {
     // A body that is not UTF-8 is named as such, not mistaken for an empty form.
     let res = stack
         .http
-        .post(format!("{}/token", stack.issuer))
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
         .basic_auth(&stack.platform.id, stack.platform.secret.as_deref())
         .header("content-type", "application/x-www-form-urlencoded")
         .body(b"grant_type=client_credentials&scope=\xff".to_vec())
@@ -520,7 +526,7 @@ async fn the_token_endpoint_refuses_what_oauth_2_1_removed_and_bad_clients() {
     );
     let res = stack
         .http
-        .post(format!("{}/token", stack.issuer))
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", "acme"),
@@ -540,7 +546,7 @@ async fn the_token_endpoint_refuses_what_oauth_2_1_removed_and_bad_clients() {
     ] {
         let res = stack
             .http
-            .post(format!("{}/token", stack.issuer))
+            .post(format!("{}{HUB_TOKEN}", stack.issuer))
             .basic_auth("acme", Some(&password))
             .form(&[("grant_type", "client_credentials")])
             .send()
@@ -599,7 +605,7 @@ async fn consent_needs_csrf_and_deny_tells_the_client() {
     let request = crate::stack::field(&consent.body, "request").unwrap();
     let forged = browser
         .post(
-            &format!("{}/consent", stack.issuer),
+            &format!("{}{HUB_CONSENT}", stack.issuer),
             &[
                 ("request", &request),
                 ("decision", "allow"),
@@ -620,7 +626,7 @@ async fn consent_needs_csrf_and_deny_tells_the_client() {
     assert_eq!(q["iss"], stack.issuer);
     // The consent screen speaks Swedish when asked to.
     let sv = browser
-        .get(&format!("{}/login?lang=sv", stack.issuer))
+        .get(&format!("{}{HUB_LOGIN}?lang=sv", stack.issuer))
         .await;
     assert!(sv.body.contains("Logga in"));
     stack.stop().await;
@@ -647,7 +653,7 @@ async fn tokens_that_are_expired_tampered_or_unsigned_are_refused_at_userinfo() 
     let userinfo = |t: String| {
         stack
             .http
-            .get(format!("{}/userinfo", stack.issuer))
+            .get(format!("{}{HUB_USERINFO}", stack.issuer))
             .bearer_auth(t)
             .send()
     };
@@ -708,7 +714,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     let introspect = |t: String| {
         stack
             .http
-            .post(format!("{}/introspect", stack.issuer))
+            .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
             .basic_auth(
                 &stack.resource_server.id,
                 stack.resource_server.secret.as_deref(),
@@ -726,7 +732,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     assert_eq!(active["client_id"], "acme");
     let refused = stack
         .http
-        .post(format!("{}/introspect", stack.issuer))
+        .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
         .basic_auth(&stack.platform.id, stack.platform.secret.as_deref())
         .form(&[("token", access.clone())])
         .send()
@@ -736,7 +742,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
 
     let mut stream = stack
         .http
-        .get(format!("{}/revocations/stream?after=0", stack.issuer))
+        .get(format!("{}{HUB_REVOCATIONS_STREAM}?after=0", stack.issuer))
         .basic_auth(
             &stack.resource_server.id,
             stack.resource_server.secret.as_deref(),
@@ -750,7 +756,11 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     assert!(dashboard.body.contains("acme (test)"));
     let grant_id = active["grant_id"].as_str().unwrap();
     // Revoke first asks to confirm, showing what the app will lose; nothing changes yet.
-    let revoke_url = format!("{}/grants/{grant_id}/revoke", stack.issuer);
+    let revoke_url = format!(
+        "{}{}",
+        stack.issuer,
+        op_protocol::routes::hub_grant_revoke(grant_id)
+    );
     let confirm = browser
         .post(&revoke_url, &[("csrf", &dashboard.csrf())])
         .await;
@@ -842,11 +852,15 @@ async fn login_is_throttled_and_sessions_are_hardened() {
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
     let csrf = dashboard.csrf();
     browser
-        .post(&format!("{}/logout", stack.issuer), &[("csrf", &csrf)])
+        .post(&format!("{}{HUB_LOGOUT}", stack.issuer), &[("csrf", &csrf)])
         .await;
-    let login = browser.get(&format!("{}/login", stack.issuer)).await;
+    let login = browser.get(&format!("{}{HUB_LOGIN}", stack.issuer)).await;
     // Logged out, a worker's forms send the browser to the login page, even with a valid token.
-    for form in ["/pods/link", "/grants/any/revoke", "/account/delete"] {
+    for form in [
+        op_protocol::routes::HUB_LINK_POD.to_owned(),
+        op_protocol::routes::hub_grant_revoke("any"),
+        op_protocol::routes::HUB_DELETE_ACCOUNT.to_owned(),
+    ] {
         let page = browser
             .post(
                 &format!("{}{form}", stack.issuer),
@@ -859,13 +873,13 @@ async fn login_is_throttled_and_sessions_are_hardened() {
             )
             .await;
         assert_eq!(page.status, 303, "{form}: {}", page.body);
-        assert_eq!(page.location.as_deref(), Some("/login"), "{form}");
+        assert_eq!(page.location.as_deref(), Some(HUB_LOGIN), "{form}");
     }
     let csrf = login.csrf();
     for _ in 0..5 {
         let page = browser
             .post(
-                &format!("{}/login", stack.issuer),
+                &format!("{}{HUB_LOGIN}", stack.issuer),
                 &[
                     ("csrf", &csrf),
                     ("username", "alice"),
@@ -877,7 +891,7 @@ async fn login_is_throttled_and_sessions_are_hardened() {
     }
     let page = browser
         .post(
-            &format!("{}/login", stack.issuer),
+            &format!("{}{HUB_LOGIN}", stack.issuer),
             &[
                 ("csrf", &csrf),
                 ("username", "alice"),
@@ -889,7 +903,7 @@ async fn login_is_throttled_and_sessions_are_hardened() {
     stack.clock.advance(Duration::from_secs(16 * 60));
     let page = browser
         .post(
-            &format!("{}/login", stack.issuer),
+            &format!("{}{HUB_LOGIN}", stack.issuer),
             &[
                 ("csrf", &csrf),
                 ("username", "alice"),
@@ -912,13 +926,13 @@ async fn login_is_throttled_and_sessions_are_hardened() {
 async fn discovery_and_key_rotation_keep_valid_tokens_valid() {
     let stack = Stack::start().await;
     let get = |path: &str| stack.http.get(format!("{}{path}", stack.issuer)).send();
-    let oidc: serde_json::Value = get("/.well-known/openid-configuration")
+    let oidc: serde_json::Value = get(op_protocol::routes::HUB_OIDC_DISCOVERY)
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let oauth: serde_json::Value = get("/.well-known/oauth-authorization-server")
+    let oauth: serde_json::Value = get(op_protocol::routes::HUB_OAUTH_DISCOVERY)
         .await
         .unwrap()
         .json()
@@ -939,13 +953,18 @@ async fn discovery_and_key_rotation_keep_valid_tokens_valid() {
     let old = body["access_token"].as_str().unwrap().to_owned();
     let rotated = stack
         .http
-        .post(format!("{}/admin/keys/rotate", stack.issuer))
+        .post(format!("{}{HUB_ADMIN_KEYS_ROTATE}", stack.issuer))
         .bearer_auth(crate::stack::HUB_ADMIN)
         .send()
         .await
         .unwrap();
     assert_eq!(rotated.status(), 200);
-    let jwks: serde_json::Value = get("/jwks").await.unwrap().json().await.unwrap();
+    let jwks: serde_json::Value = get(op_protocol::routes::HUB_JWKS)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         jwks["keys"].as_array().unwrap().len(),
         2,
@@ -953,7 +972,7 @@ async fn discovery_and_key_rotation_keep_valid_tokens_valid() {
     );
     let introspected: serde_json::Value = stack
         .http
-        .post(format!("{}/introspect", stack.issuer))
+        .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
         .basic_auth(
             &stack.resource_server.id,
             stack.resource_server.secret.as_deref(),
@@ -985,7 +1004,9 @@ async fn register_on_developer_page(
         ("redirect_uris", redirect.as_str()),
         ("purpose", "Find you gigs"),
     ];
-    browser.post(&format!("{issuer}/developers"), &fields).await
+    browser
+        .post(&format!("{issuer}{HUB_DEVELOPERS}"), &fields)
+        .await
 }
 
 async fn consent_screen(
@@ -1007,7 +1028,9 @@ async fn consent_screen(
 async fn developers_register_clients_that_stay_uncertified_until_an_operator_approves() {
     let stack = Stack::start().await;
     let mut browser = logged_in(&stack).await;
-    let page = browser.get(&format!("{}/developers", stack.issuer)).await;
+    let page = browser
+        .get(&format!("{}{HUB_DEVELOPERS}", stack.issuer))
+        .await;
     assert_eq!(page.status, 200);
     let created =
         register_on_developer_page(&mut browser, &stack.issuer, &page.csrf(), "gig-finder").await;
@@ -1023,7 +1046,10 @@ async fn developers_register_clients_that_stay_uncertified_until_an_operator_app
     assert!(screen.body.contains("Not certified"), "{}", screen.body);
     let certified = stack
         .http
-        .post(format!("{}/admin/clients/gig-finder/certify", stack.issuer))
+        .post(format!(
+            "{}{HUB_ADMIN_CLIENTS}/gig-finder/certify",
+            stack.issuer
+        ))
         .bearer_auth(crate::stack::HUB_ADMIN)
         .send()
         .await
@@ -1045,8 +1071,8 @@ async fn the_oauth2_crate_completes_a_matcher_flow_with_authorization_details_an
     let mut browser = logged_in(&stack).await;
     let client = BasicClient::new(ClientId::new(stack.matcher.id.clone()))
         .set_client_secret(ClientSecret::new(stack.matcher.secret.clone().unwrap()))
-        .set_auth_uri(AuthUrl::new(format!("{}/authorize", stack.issuer)).unwrap())
-        .set_token_uri(TokenUrl::new(format!("{}/token", stack.issuer)).unwrap())
+        .set_auth_uri(AuthUrl::new(format!("{}{HUB_AUTHORIZE}", stack.issuer)).unwrap())
+        .set_token_uri(TokenUrl::new(format!("{}{HUB_TOKEN}", stack.issuer)).unwrap())
         .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let details = r#"[{"type":"gig_data","actions":["read"],"platforms":["acme"],"level":"summary","purpose":"Shortlisting for a delivery job"}]"#;

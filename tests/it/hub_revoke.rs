@@ -1,6 +1,8 @@
 //! Revoking tokens that belong to no grant: a `client_credentials` access token revoked at
 //! `/revoke` is inactive at introspection and refused by pods through the revocation feed.
 
+use op_protocol::routes::{HUB_INTROSPECT, HUB_REVOCATIONS, HUB_REVOKE, HUB_TOKEN};
+
 use std::time::{Duration, Instant};
 
 use crate::stack::{Browser, Stack};
@@ -17,7 +19,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_refused_by_the_pod()
     let root = stack.pod_root("alice");
     let res = stack
         .http
-        .post(format!("{}/token", stack.issuer))
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
         .basic_auth("acme", Some(&secret))
         .form(&[("grant_type", "client_credentials"), ("resource", &root)])
         .send()
@@ -31,7 +33,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_refused_by_the_pod()
     let active = || async {
         let res = stack
             .http
-            .post(format!("{}/introspect", stack.issuer))
+            .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
             .basic_auth("pod-server", Some(&rs_secret))
             .form(&[("token", token.as_str())])
             .send()
@@ -60,7 +62,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_refused_by_the_pod()
     // Another client cannot revoke it.
     let res = stack
         .http
-        .post(format!("{}/revoke", stack.issuer))
+        .post(format!("{}{HUB_REVOKE}", stack.issuer))
         .basic_auth("jobmatch", Some(stack.matcher.secret.as_deref().unwrap()))
         .form(&[("token", token.as_str())])
         .send()
@@ -74,7 +76,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_refused_by_the_pod()
 
     let res = stack
         .http
-        .post(format!("{}/revoke", stack.issuer))
+        .post(format!("{}{HUB_REVOKE}", stack.issuer))
         .basic_auth("acme", Some(&secret))
         .form(&[("token", token.as_str())])
         .send()
@@ -88,7 +90,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_refused_by_the_pod()
 
     let feed: serde_json::Value = stack
         .http
-        .get(format!("{}/revocations?after=0", stack.issuer))
+        .get(format!("{}{HUB_REVOCATIONS}?after=0", stack.issuer))
         .basic_auth("pod-server", Some(&rs_secret))
         .send()
         .await

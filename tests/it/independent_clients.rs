@@ -5,6 +5,8 @@
 //! printing one JSON line per flow. Installed by `tests/clients/install.sh`; without it these tests
 //! say so and return, unless `OP_REQUIRE_CLIENTS=1`.
 
+use op_protocol::routes::HUB_ADMIN_CLIENTS;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -82,7 +84,7 @@ fn public(jwk: &Value) -> Value {
 async fn register_key_client(stack: &Stack, id: &str, keys: &(Value, Value)) {
     let res = stack
         .http
-        .post(format!("{}/admin/clients", stack.issuer))
+        .post(format!("{}{HUB_ADMIN_CLIENTS}", stack.issuer))
         .bearer_auth(HUB_ADMIN)
         .json(&json!({
             "id": id, "kind": "matcher", "name": format!("{id} (test)"),

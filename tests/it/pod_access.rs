@@ -1,5 +1,7 @@
 //! Who may do what: owner tokens, scopes, refused tokens, and the admin API.
 
+use op_protocol::routes::POD_ADMIN_PODS;
+
 use reqwest::Method;
 
 use crate::harness::{ADMIN_TOKEN, Issuer, PodServer};
@@ -189,7 +191,7 @@ async fn the_admin_api_needs_its_token_and_deletes_whole_pods() {
     let pod = PodServer::memory().await;
     let admin = |m: Method, path: &str| {
         pod.client
-            .request(m, format!("{}/.admin/pods{path}", pod.base))
+            .request(m, format!("{}{POD_ADMIN_PODS}{path}", pod.base))
     };
     let (code, _, _) =
         status(admin(Method::POST, "").json(&serde_json::json!({"name": "bob"}))).await;

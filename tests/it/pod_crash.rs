@@ -1,6 +1,8 @@
 //! Crash safety: SIGKILL the real `op-pod` process under concurrent writes, restart it, and
 //! check that every acknowledged write is intact and that listings match the resources.
 
+use op_protocol::routes::POD_ADMIN_PODS;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::Duration;
@@ -57,7 +59,7 @@ async fn acknowledged_writes_survive_sigkill_and_listings_stay_consistent() {
     let http = client();
     let mut first = spawn(dir.path(), &issuer).await;
     let res = http
-        .post(format!("{}/.admin/pods", first.base))
+        .post(format!("{}{POD_ADMIN_PODS}", first.base))
         .bearer_auth(ADMIN_TOKEN)
         .json(&serde_json::json!({"name": "alice"}))
         .send()
@@ -208,7 +210,7 @@ async fn sigterm_with_a_request_in_flight_exits_within_a_bounded_time() {
     let http = client();
     let mut pod = spawn(dir.path(), &issuer).await;
     let res = http
-        .post(format!("{}/.admin/pods", pod.base))
+        .post(format!("{}{POD_ADMIN_PODS}", pod.base))
         .bearer_auth(ADMIN_TOKEN)
         .json(&serde_json::json!({"name": "alice"}))
         .send()

@@ -3,6 +3,8 @@
 //! seconds (which left revocations to the fallback path in between), and a pod that cannot
 //! follow a discovered hub refuses its tokens instead of trusting them blindly.
 
+use op_protocol::routes::{HUB_REVOKE, HUB_TOKEN};
+
 use std::time::{Duration, Instant};
 
 use crate::stack::{Browser, Stack};
@@ -47,7 +49,7 @@ async fn a_quiet_feed_stays_one_connection_and_revocations_still_bite() {
     let root = stack.pod_root("alice");
     let body: serde_json::Value = stack
         .http
-        .post(format!("{}/token", stack.issuer))
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
         .basic_auth("acme", Some(&secret))
         .form(&[("grant_type", "client_credentials"), ("resource", &root)])
         .send()
@@ -70,7 +72,7 @@ async fn a_quiet_feed_stays_one_connection_and_revocations_still_bite() {
     assert_ne!(at_pod().await, 401);
     let res = stack
         .http
-        .post(format!("{}/revoke", stack.issuer))
+        .post(format!("{}{HUB_REVOKE}", stack.issuer))
         .basic_auth("acme", Some(&secret))
         .form(&[("token", token.as_str())])
         .send()

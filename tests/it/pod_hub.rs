@@ -1,6 +1,10 @@
 //! The pod trusts the hub over HTTP only: platforms write only where they may, matchers read only
 //! what the worker granted, revocation bites within a second — also across restarts.
 
+use op_protocol::routes::{
+    HUB_ADMIN_KEYS_ROTATE, HUB_AUTHORIZE, HUB_LOGIN, HUB_TOKEN, POD_ADMIN_PODS,
+};
+
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -54,7 +58,7 @@ pub async fn grant_at(
     let answer = browser
         .authorize(
             &stack.issuer,
-            &format!("{}/authorize?{query}", stack.issuer),
+            &format!("{}{HUB_AUTHORIZE}?{query}", stack.issuer),
             "allow",
         )
         .await;
@@ -62,7 +66,7 @@ pub async fn grant_at(
         .get("code")
         .unwrap_or_else(|| panic!("no code: {answer:?}"))
         .clone();
-    let mut req = stack.http.post(format!("{}/token", stack.issuer));
+    let mut req = stack.http.post(format!("{}{HUB_TOKEN}", stack.issuer));
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -302,7 +306,7 @@ async fn tokens_not_meant_for_this_pod_are_refused() {
     assert_eq!(status, 401, "an ID token: {body}");
     let cc = stack
         .http
-        .post(format!("{}/token", stack.issuer))
+        .post(format!("{}{HUB_TOKEN}", stack.issuer))
         .basic_auth(&stack.platform.id, stack.platform.secret.as_deref())
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -319,7 +323,7 @@ async fn tokens_not_meant_for_this_pod_are_refused() {
     for token in [owner, access(&cc)] {
         let res = stack
             .http
-            .post(format!("{}/.admin/pods", stack.pod_base))
+            .post(format!("{}{POD_ADMIN_PODS}", stack.pod_base))
             .bearer_auth(token)
             .json(&serde_json::json!({"name": "mallory"}))
             .send()
@@ -395,7 +399,11 @@ async fn revocation_at_the_hub_bites_at_the_pod_while_a_reader_reads() {
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
     let page = browser
         .post(
-            &format!("{}/grants/{grant_id}/revoke", stack.issuer),
+            &format!(
+                "{}{}",
+                stack.issuer,
+                op_protocol::routes::hub_grant_revoke(&grant_id)
+            ),
             &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
@@ -445,7 +453,11 @@ async fn a_pod_restarted_while_the_hub_is_down_still_refuses_revoked_grants_and_
     let (csrf, first_grant) = revoke(dashboard, grant_of(&first));
     browser
         .post(
-            &format!("{}/grants/{first_grant}/revoke", stack.issuer),
+            &format!(
+                "{}{}",
+                stack.issuer,
+                op_protocol::routes::hub_grant_revoke(&first_grant)
+            ),
             &[("csrf", &csrf), ("confirm", "yes")],
         )
         .await;
@@ -477,10 +489,10 @@ async fn a_pod_restarted_while_the_hub_is_down_still_refuses_revoked_grants_and_
     // The hub comes back; the worker revokes the second grant; the pod catches up.
     stack.start_hub().await;
     let mut browser = Browser::new();
-    let login = browser.get(&format!("{}/login", stack.issuer)).await;
+    let login = browser.get(&format!("{}{HUB_LOGIN}", stack.issuer)).await;
     let page = browser
         .post(
-            &format!("{}/login", stack.issuer),
+            &format!("{}{HUB_LOGIN}", stack.issuer),
             &[
                 ("csrf", &login.csrf()),
                 ("username", "alice"),
@@ -493,7 +505,11 @@ async fn a_pod_restarted_while_the_hub_is_down_still_refuses_revoked_grants_and_
     let second_grant = grant_of(&second);
     browser
         .post(
-            &format!("{}/grants/{second_grant}/revoke", stack.issuer),
+            &format!(
+                "{}{}",
+                stack.issuer,
+                op_protocol::routes::hub_grant_revoke(&second_grant)
+            ),
             &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
@@ -523,7 +539,7 @@ async fn a_hub_key_rotation_does_not_break_valid_tokens() {
     );
     let res = stack
         .http
-        .post(format!("{}/admin/keys/rotate", stack.issuer))
+        .post(format!("{}{HUB_ADMIN_KEYS_ROTATE}", stack.issuer))
         .bearer_auth(crate::stack::HUB_ADMIN)
         .send()
         .await
@@ -610,12 +626,12 @@ async fn dpop_bound_tokens_need_a_fresh_proof_by_their_key_for_each_request() {
     let answer = browser
         .authorize(
             &stack.issuer,
-            &format!("{}/authorize?{query}", stack.issuer),
+            &format!("{}{HUB_AUTHORIZE}?{query}", stack.issuer),
             "allow",
         )
         .await;
     let key = DpopKey::new();
-    let token_url = format!("{}/token", stack.issuer);
+    let token_url = format!("{}{HUB_TOKEN}", stack.issuer);
     let res = stack
         .http
         .post(&token_url)

@@ -2,6 +2,8 @@
 //! origin, the profile replaced by something that is not RDF, admin calls from another hub,
 //! and entries pushed into a worker's access log.
 
+use op_protocol::routes::POD_ADMIN_PODS;
+
 use reqwest::Method;
 
 use crate::harness::PodServer;
@@ -66,7 +68,7 @@ async fn the_profile_stays_rdf() {
 #[tokio::test]
 async fn a_hub_manages_only_the_pods_it_provisioned() {
     let pod = PodServer::memory().await;
-    let admin = format!("{}/.admin/pods", pod.base);
+    let admin = format!("{}{POD_ADMIN_PODS}", pod.base);
     let iss = pod.issuer.iss.clone();
     let mut claims = pod.issuer.claims(&format!("{}/", pod.base), &iss, &iss, "");
     claims.webid = None;

@@ -1,5 +1,9 @@
 //! A worker links a self-hosted pod to their hub account with the one-time code the pod printed.
 
+use op_protocol::routes::{
+    HUB_ADMIN_CLIENTS, HUB_AUTHORIZE, HUB_GRANTS, HUB_LINK_POD, HUB_SIGNUP, HUB_TOKEN,
+};
+
 use op_protocol::clock::Clock;
 
 use crate::stack::{Browser, HUB_ADMIN, Page, REDIRECT};
@@ -13,7 +17,7 @@ async fn link(
 ) -> Page {
     browser
         .post(
-            &format!("{issuer}/pods/link"),
+            &format!("{issuer}{HUB_LINK_POD}"),
             &[("csrf", &csrf), ("pod_url", &url), ("code", &code)],
         )
         .await
@@ -38,7 +42,7 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
     .await
     .unwrap();
     let register = |body: serde_json::Value| {
-        http.post(format!("{}/admin/clients", hub.issuer))
+        http.post(format!("{}{HUB_ADMIN_CLIENTS}", hub.issuer))
             .bearer_auth(HUB_ADMIN)
             .json(&body)
             .send()
@@ -149,12 +153,12 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
     let answer = browser
         .authorize(
             &hub.issuer,
-            &format!("{}/authorize?{query}", hub.issuer),
+            &format!("{}{HUB_AUTHORIZE}?{query}", hub.issuer),
             "allow",
         )
         .await;
     let tokens: serde_json::Value = http
-        .post(format!("{}/token", hub.issuer))
+        .post(format!("{}{HUB_TOKEN}", hub.issuer))
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", &answer["code"]),
@@ -185,14 +189,18 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
     let dashboard = browser.get(&format!("{}/", hub.issuer)).await;
     let grant_id = dashboard
         .body
-        .split("/grants/")
+        .split(&format!("{HUB_GRANTS}/"))
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .expect("the dashboard lists the app's grant")
         .to_owned();
     let revoked = browser
         .post(
-            &format!("{}/grants/{grant_id}/revoke", hub.issuer),
+            &format!(
+                "{}{}",
+                hub.issuer,
+                op_protocol::routes::hub_grant_revoke(&grant_id)
+            ),
             &[("csrf", &dashboard.csrf()), ("confirm", "yes")],
         )
         .await;
@@ -438,12 +446,12 @@ async fn on_a_hub_that_hosts_pods_a_worker_can_choose_their_own_pod_at_sign_up()
     // sign-up form offers "I have my own pod", after which the dashboard offers linking one.
     let stack = crate::stack::Stack::start().await;
     let mut browser = crate::stack::Browser::new();
-    let page = browser.get(&format!("{}/signup", stack.issuer)).await;
+    let page = browser.get(&format!("{}{HUB_SIGNUP}", stack.issuer)).await;
     assert!(page.body.contains("I have my own pod"), "{}", page.body);
     let csrf = page.csrf();
     let signed_up = browser
         .post(
-            &format!("{}/signup", stack.issuer),
+            &format!("{}{HUB_SIGNUP}", stack.issuer),
             &[
                 ("csrf", &csrf),
                 ("username", "carol"),

@@ -1,5 +1,7 @@
 //! Resources and containers over HTTP: the Solid Protocol core the pod server implements.
 
+use op_protocol::routes::POD_ADMIN_PODS;
+
 use std::collections::BTreeSet;
 
 use reqwest::Method;
@@ -598,7 +600,7 @@ async fn single_pod_mode_serves_the_pod_at_the_root() {
     assert_eq!(res.status(), 201);
     let res = pod
         .client
-        .post(format!("{}/.admin/pods", pod.base))
+        .post(format!("{}{POD_ADMIN_PODS}", pod.base))
         .bearer_auth(crate::harness::ADMIN_TOKEN)
         .json(&serde_json::json!({"name": "other"}))
         .send()

@@ -40,13 +40,21 @@ async fn records_signed_by_a_registered_platform_verify_after_a_round_trip_throu
     )
     .await
     .unwrap();
-    let issuer = format!("{}/platforms/{}", stack.issuer, stack.platform.id);
+    let issuer = format!(
+        "{}{}",
+        stack.issuer,
+        op_protocol::routes::hub_platform(&stack.platform.id)
+    );
     assert_eq!(method, format!("{issuer}#key-1"));
     // The same key as a JWK is the same registration; private keys and other clients are refused.
     let register = |body: serde_json::Value, id: &str, secret: Option<String>| {
         stack
             .http
-            .post(format!("{}/platforms/{id}/keys", stack.issuer))
+            .post(format!(
+                "{}{}",
+                stack.issuer,
+                op_protocol::routes::hub_platform_keys(id)
+            ))
             .basic_auth(id, secret)
             .json(&body)
             .send()
@@ -100,7 +108,11 @@ async fn records_signed_by_a_registered_platform_verify_after_a_round_trip_throu
         &issuer,
         DateTime::parse("2026-01-01T00:00:00Z").unwrap(),
         StatusAllocation {
-            list: AbsoluteIri::parse("list", &format!("{issuer}/status/1")).unwrap(),
+            list: AbsoluteIri::parse(
+                "list",
+                &format!("{}1", op_protocol::routes::issuer_status_lists(&issuer)),
+            )
+            .unwrap(),
             first_index: 0,
         },
     );
@@ -169,7 +181,7 @@ async fn records_signed_by_a_registered_platform_verify_after_a_round_trip_throu
     assert_eq!(res.status(), 200);
     let registration: serde_json::Value = stack
         .http
-        .get(format!("{issuer}/registration"))
+        .get(op_protocol::routes::issuer_registration(&issuer))
         .send()
         .await
         .unwrap()

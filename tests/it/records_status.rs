@@ -3,6 +3,8 @@
 //! subset verifies as revoked, for a matcher and in every worker's backpack. Also: pushes are
 //! idempotent, the summary describes the whole folder, and a withdrawn record is not re-created.
 
+use op_protocol::routes::HUB_BACKPACK;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use op_connector::oauth::{HubClient, Request};
@@ -72,7 +74,11 @@ pub async fn platform(stack: &Stack, registered: &Registered) -> Platform {
     .await
     .unwrap();
     let issuer = Issuer {
-        url: format!("{}/platforms/{}", stack.issuer, registered.id),
+        url: format!(
+            "{}{}",
+            stack.issuer,
+            op_protocol::routes::hub_platform(&registered.id)
+        ),
         method,
     };
     let signer = issuer.signer(key).unwrap();
@@ -348,7 +354,9 @@ async fn withdrawing_records_revokes_exactly_those_records_everywhere() {
 
     // Each worker's backpack: the withdrawn records are gone and nothing else reads as revoked.
     for (worker, browser) in &mut browsers {
-        let page = browser.get(&format!("{}/backpack", stack.issuer)).await;
+        let page = browser
+            .get(&format!("{}{HUB_BACKPACK}", stack.issuer))
+            .await;
         assert_eq!(page.status, 200);
         assert!(
             !page.body.contains("revoked by the platform"),
@@ -432,7 +440,10 @@ async fn a_withdrawn_record_is_not_pushed_again_and_a_list_never_loses_a_bit() {
     assert_eq!(again.created, Vec::<String>::new(), "not re-created");
 
     // The platform itself cannot un-revoke: a list clearing the bit is refused.
-    let url = format!("{}/status/1", p.issuer.url);
+    let url = format!(
+        "{}1",
+        op_protocol::routes::issuer_status_lists(&p.issuer.url)
+    );
     let empty = op_protocol::status::status_list_credential(
         &url,
         op_protocol::status::StatusPurpose::Revocation,
@@ -455,7 +466,11 @@ async fn a_withdrawn_record_is_not_pushed_again_and_a_list_never_loses_a_bit() {
     );
 
     // Allocation is the platform's own: another client, or too many ids, are refused.
-    let allocations = format!("{}/status-allocations", p.issuer.url);
+    let allocations = format!(
+        "{}{}",
+        stack.issuer,
+        op_protocol::routes::hub_status_allocations(&p.client.client_id)
+    );
     let res = http
         .post(&allocations)
         .basic_auth(&stack.matcher.id, stack.matcher.secret.as_deref())

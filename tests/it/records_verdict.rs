@@ -3,6 +3,8 @@
 //! verdict from a matcher (the connector's check) and from the worker's backpack, and only what a
 //! matcher would accept — or what the worker ticks knowingly, marked — enters the CV.
 
+use op_protocol::routes::{HUB_BACKPACK, HUB_EXPORT};
+
 use op_connector::session::Session;
 use op_connector::sync::PlatformSync;
 use op_connector::tokens::MemoryTokenStore;
@@ -153,7 +155,7 @@ async fn copied_misplaced_and_uncertified_records_get_one_verdict_everywhere() {
     assert_eq!(reason("gigs/selfie/summary"), uncertified);
 
     // The backpack says the same, in words, and never "verified" for any of them.
-    let page = alice.get(&format!("{}/backpack", stack.issuer)).await;
+    let page = alice.get(&format!("{}{HUB_BACKPACK}", stack.issuer)).await;
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("✓"), "{}", page.body);
     assert!(
@@ -177,7 +179,7 @@ async fn copied_misplaced_and_uncertified_records_get_one_verdict_everywhere() {
         let mut form = vec![("csrf", csrf.clone())];
         form.extend(records);
         let http = http.clone();
-        let url = format!("{}/export", stack.issuer);
+        let url = format!("{}{HUB_EXPORT}", stack.issuer);
         let cookie = alice.cookie_header();
         async move {
             let res = http

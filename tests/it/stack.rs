@@ -1,5 +1,7 @@
 //! Hub and pod server together on loopback, with registered clients and a scripted browser.
 
+use op_protocol::routes::{HUB_ADMIN_CLIENTS, HUB_CONSENT, HUB_SIGNUP};
+
 use std::collections::HashMap;
 
 use op_hub::RunningHub;
@@ -212,7 +214,7 @@ impl Stack {
         };
         let res = self
             .http
-            .post(format!("{}/admin/clients", self.issuer))
+            .post(format!("{}{HUB_ADMIN_CLIENTS}", self.issuer))
             .bearer_auth(HUB_ADMIN)
             .json(&serde_json::json!({
                 "id": id, "kind": kind, "name": format!("{id} (test)"), "redirect_uris": redirects,
@@ -334,10 +336,10 @@ impl Browser {
 
     /// Signs up `username` and stays logged in.
     pub async fn sign_up(&mut self, issuer: &str, username: &str, password: &str) -> Page {
-        let page = self.get(&format!("{issuer}/signup")).await;
+        let page = self.get(&format!("{issuer}{HUB_SIGNUP}")).await;
         let csrf = page.csrf();
         self.post(
-            &format!("{issuer}/signup"),
+            &format!("{issuer}{HUB_SIGNUP}"),
             &[
                 ("csrf", &csrf),
                 ("username", username),
@@ -375,7 +377,7 @@ impl Browser {
         let request = field(&page.body, "request").expect("consent form");
         let answer = self
             .post(
-                &format!("{issuer}/consent"),
+                &format!("{issuer}{HUB_CONSENT}"),
                 &[
                     ("csrf", &csrf),
                     ("request", &request),

@@ -3,6 +3,8 @@
 //! logs in and consents on the hub, the matcher shows the records it read and verified — and
 //! Ctrl-C stops it cleanly. Compiled by the root package, which owns the binary.
 
+use op_protocol::routes::{HUB_AUTHORIZE, HUB_BACKPACK, HUB_LOGIN};
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -33,7 +35,7 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
     browser.audit("demo-matcher").await;
     browser.click("a[href=start]").await;
     browser
-        .expect("hub-login", |url, _| url.contains("/login"))
+        .expect("hub-login", |url, _| url.contains(HUB_LOGIN))
         .await;
     browser.audit("login").await;
     browser
@@ -63,7 +65,7 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
     // The worker's side, with real data: the backpack, the dashboard with the matcher's reads,
     // both languages, and an error page.
     let hub = demo["hub_url"].as_str().unwrap();
-    browser.goto(&format!("{hub}/backpack")).await;
+    browser.goto(&format!("{hub}{HUB_BACKPACK}")).await;
     browser
         .expect("backpack-with-records", |_, text| text.contains("verified"))
         .await;
@@ -101,7 +103,7 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
     browser.audit("platform-callback-page").await;
     browser.audit("dashboard-in-swedish").await;
     browser
-        .goto(&format!("{hub}/authorize?client_id=nobody"))
+        .goto(&format!("{hub}{HUB_AUTHORIZE}?client_id=nobody"))
         .await;
     browser
         .expect("error-page", |_, text| text.contains("nobody"))
@@ -133,7 +135,7 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
         demo["matcher"]["client_secret"]
     );
     let hub = again_demo["hub_url"].as_str().unwrap();
-    browser.goto(&format!("{hub}/login")).await;
+    browser.goto(&format!("{hub}{HUB_LOGIN}")).await;
     browser
         .submit_credentials(
             worker["username"].as_str().unwrap(),
@@ -141,9 +143,9 @@ async fn up_demo_runs_the_consent_flow_from_the_demo_matcher_page() {
         )
         .await;
     browser
-        .expect("login-again", |url, _| !url.contains("/login"))
+        .expect("login-again", |url, _| !url.contains(HUB_LOGIN))
         .await;
-    browser.goto(&format!("{hub}/backpack")).await;
+    browser.goto(&format!("{hub}{HUB_BACKPACK}")).await;
     browser
         .expect("same-records-after-restart", |_, text| {
             text.matches("✓").count() == records

@@ -59,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         .route(routes::HUB_LOGOUT, web::post().to(account::logout))
         .route(routes::HUB_DASHBOARD, web::get().to(account::dashboard))
         .route(
-            &format!("{}/{{id}}/revoke", routes::HUB_GRANTS),
+            &routes::hub_grant_revoke("{id}"),
             web::post().to(account::revoke_grant),
         )
         .route(
@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::post().to(admin::create_client),
         )
         .route(
-            &format!("{}/{{id}}", routes::HUB_ADMIN_CLIENTS),
+            &routes::hub_admin_client("{id}"),
             web::get().to(admin::get_client),
         )
         .route(
@@ -79,11 +79,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::get().to(platforms::controller),
         )
         .route(
-            &format!("{}/{{id}}/registration", routes::HUB_PLATFORMS),
+            &routes::hub_platform_registration("{id}"),
             web::get().to(platforms::registration),
         )
         .route(
-            &format!("{}/{{id}}/keys", routes::HUB_PLATFORMS),
+            &routes::hub_platform_keys("{id}"),
             web::post().to(platforms::register_key),
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
@@ -112,7 +112,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         .route(routes::HUB_DEVELOPERS, web::get().to(developers::show))
         .route(routes::HUB_DEVELOPERS, web::post().to(developers::register))
         .route(
-            &format!("{}/{{id}}/certify", routes::HUB_ADMIN_CLIENTS),
+            &routes::hub_admin_certify("{id}"),
             web::post().to(admin::certify_client),
         );
 }

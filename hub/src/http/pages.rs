@@ -260,7 +260,7 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                             td { (row.grant.last_used.map(day).unwrap_or_else(|| t.never.to_owned())) }
                             td { (last_access(&row.grant.id).unwrap_or_else(|| t.never.to_owned())) }
                             td {
-                                form method="post" action=(format!("{}/{}/revoke", routes::HUB_GRANTS, row.grant.id)) {
+                                form method="post" action=(routes::hub_grant_revoke(&row.grant.id)) {
                                     (csrf(csrf_token))
                                     button type="submit" aria-label=(format!("{} {}", t.revoke, row.client_name)) { (t.revoke) }
                                 }
@@ -330,7 +330,7 @@ pub fn confirm_revoke(t: &Text, client_name: &str, grant: &Grant, csrf_token: &s
         h1 { (t.revoke_access_for) " " (client_name) "?" }
         ul { @for line in access_lines(t, &grant.scope, &grant.details) { li { (line) } } }
         p { (t.revoke_effect) }
-        form method="post" action=(format!("{}/{}/revoke", routes::HUB_GRANTS, grant.id)) {
+        form method="post" action=(routes::hub_grant_revoke(&grant.id)) {
             (csrf(csrf_token))
             input type="hidden" name="confirm" value="yes";
             button.primary type="submit" { (t.revoke) }

@@ -183,11 +183,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         .route(routes::POD_HEALTH, web::get().to(|| async { "ok\n" }))
         .route(routes::POD_ADMIN_PODS, web::post().to(admin::create_pod))
         .route(
-            &format!("{}/{{name}}", routes::POD_ADMIN_PODS),
+            &routes::pod_admin_pod("{name}"),
             web::get().to(admin::get_pod),
         )
         .route(
-            &format!("{}/{{name}}", routes::POD_ADMIN_PODS),
+            &routes::pod_admin_pod("{name}"),
             web::delete().to(admin::delete_pod),
         )
         .route(routes::POD_LINK, web::post().to(admin::link))

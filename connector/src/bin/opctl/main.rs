@@ -420,13 +420,7 @@ fn status_lists(
                 .pointer("/credentialStatus/statusListCredential")?
                 .as_str()?;
             let hosted = op_connector::hub::is_hub_platform(hub, issuer)
-                && url
-                    .strip_prefix(issuer)
-                    .and_then(|rest| rest.strip_prefix("/status/"))
-                    .is_some_and(|name| {
-                        !name.is_empty()
-                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    });
+                && op_connector::verify::is_hosted_list(issuer, url);
             hosted.then(|| url.to_owned())
         }));
     }
