@@ -88,7 +88,7 @@ async fn push_records(
         method: format!("{issuer_url}#{}", registered.fragment),
         url: issuer_url,
     };
-    let clock = op_protocol::clock::Clock::system();
+    let clock = hub.clock.clone();
     let signer = issuer.signer(key)?;
     let pod = PodName::parse(WORKER).expect("a valid pod name");
     let state = &stack.pod.state;

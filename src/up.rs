@@ -150,6 +150,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             &demo.matcher.client_id,
             Some(&demo.matcher.client_secret),
             &demo.matcher.redirect_uri,
+            stack.hub.hub.clock.clone(),
         )
         .await
         .map_err(|e| anyhow::anyhow!("the demo matcher cannot reach the hub: {e}"))?;

@@ -12,6 +12,7 @@ use oauth2::{
     TokenResponse, TokenUrl,
 };
 use op_protocol::authorization::GigData;
+use op_protocol::clock::Clock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConnectorError;
@@ -79,6 +80,7 @@ pub struct HubClient {
     secret: Option<String>,
     redirect_uri: String,
     http: reqwest::Client,
+    clock: Clock,
 }
 
 /// What to ask the worker for.
@@ -106,13 +108,14 @@ pub struct Pending {
 type Oauth = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 impl HubClient {
-    /// Reads the hub's discovery document.
+    /// Reads the hub's discovery document. Token expiry is reckoned on `clock`.
     pub async fn discover(
         http: reqwest::Client,
         hub: &str,
         client_id: &str,
         secret: Option<&str>,
         redirect_uri: &str,
+        clock: Clock,
     ) -> Result<HubClient, ConnectorError> {
         let url = format!(
             "{}{}",
@@ -145,7 +148,13 @@ impl HubClient {
             secret: secret.map(str::to_owned),
             redirect_uri: redirect_uri.to_owned(),
             http,
+            clock,
         })
+    }
+
+    /// The clock this client reckons token expiry on.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     fn oauth(&self) -> Result<Oauth, ConnectorError> {
@@ -224,7 +233,11 @@ impl HubClient {
             .request_async(&http)
             .await
             .map_err(token_error)?;
-        Ok(Tokens::from_response(&response, &pending.pod))
+        Ok(Tokens::from_response(
+            &response,
+            &pending.pod,
+            self.clock.now_secs(),
+        ))
     }
 
     /// Exchanges the refresh token for new tokens (the hub rotates it every time).
@@ -239,7 +252,11 @@ impl HubClient {
             .request_async(&http)
             .await
             .map_err(token_error)?;
-        Ok(Tokens::from_response(&response, &tokens.pod))
+        Ok(Tokens::from_response(
+            &response,
+            &tokens.pod,
+            self.clock.now_secs(),
+        ))
     }
 }
 
@@ -264,12 +281,12 @@ fn token_error<T: std::error::Error>(
 }
 
 impl Tokens {
-    fn from_response(response: &oauth2::basic::BasicTokenResponse, pod: &str) -> Tokens {
+    fn from_response(response: &oauth2::basic::BasicTokenResponse, pod: &str, now: u64) -> Tokens {
         let expires_in = response.expires_in().map_or(300, |d| d.as_secs());
         Tokens {
             access_token: response.access_token().secret().clone(),
             refresh_token: response.refresh_token().map(|r| r.secret().clone()),
-            expires_at: op_protocol::clock::Clock::system().now_secs() + expires_in,
+            expires_at: now + expires_in,
             pod: pod.to_owned(),
             scope: response
                 .scopes()

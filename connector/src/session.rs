@@ -38,7 +38,7 @@ impl Session<'_> {
     /// A usable access token, refreshing first when it is about to expire (or `force`d after a 401).
     pub async fn access_token(&self, force: bool) -> Result<(String, String), ConnectorError> {
         let tokens = self.tokens()?;
-        let now = op_protocol::clock::Clock::system().now_secs();
+        let now = self.client.clock().now_secs();
         if !force && !tokens.expiring(now, MARGIN_SECS) {
             return Ok((tokens.access_token, tokens.pod));
         }

@@ -207,11 +207,10 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A hash to verify against when the account does not exist, so timing does not reveal it.
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("not-a-real-password-at-all"))
-}
+/// A hash to verify against when the account does not exist, so timing does not reveal it: an
+/// argon2id hash with the parameters [`hash_password`] uses (a test keeps them equal), written
+/// out so that no process-global state is needed to compute it once.
+pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$Xn8I4PCU331OyxdcTd1mFQ$aBvuiS9ioNlVgljCj/JkSRJltMWzZocjwXmlW9L3dkg";
 
 /// Deletes an account: revokes every grant (pods stop honouring its tokens), deletes the hosted
 /// pod, then the account itself. Returns an error (changing nothing more) if the pod cannot be
@@ -265,5 +264,20 @@ mod tests {
         assert!(Username::parse("alice-1").is_ok());
         assert!(Username::parse("Al").is_err());
         assert!(Username::parse("1alice").is_err());
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_costs() {
+        let fresh = hash_password("a password");
+        let (dummy, real) = (
+            PasswordHash::new(DUMMY_HASH).unwrap_or_else(|e| panic!("{e}: use {fresh}")),
+            PasswordHash::new(&fresh).unwrap(),
+        );
+        assert_eq!(
+            (dummy.algorithm, dummy.version, &dummy.params),
+            (real.algorithm, real.version, &real.params),
+            "replace DUMMY_HASH with {fresh}"
+        );
+        assert!(!verify_password("", DUMMY_HASH));
     }
 }

@@ -12,7 +12,6 @@ use op_connector::session::Session;
 use op_connector::tokens::{MemoryTokenStore, TokenStore};
 use op_connector::verify::Checked;
 use op_protocol::authorization::{Action, GIG_DATA, GigData, Level};
-use op_protocol::clock::Clock;
 
 /// Where the hub sends the worker back to the demo matcher (this page runs the flow).
 pub const MATCHER_CALLBACK: &str = "callback";
@@ -161,11 +160,8 @@ async fn read_and_verify(
         root: &state.pod,
         owner: &owner,
     };
-    let clock = Clock::system();
-    Ok(
-        op_connector::verify::check(&http, &state.hub.hub.issuer, &records, Some(pod), &clock)
-            .await,
-    )
+    let clock = state.hub.clock();
+    Ok(op_connector::verify::check(&http, &state.hub.hub.issuer, &records, Some(pod), clock).await)
 }
 
 /// Where the hub sent the worker back to a demo client this page does not run a flow for: says

@@ -73,6 +73,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         "acme",
         stack.platform.secret.as_deref(),
         REDIRECT,
+        stack.clock.clone(),
     )
     .await
     .unwrap();
@@ -208,6 +209,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         "jobmatch",
         stack.matcher.secret.as_deref(),
         REDIRECT,
+        stack.clock.clone(),
     )
     .await
     .unwrap();

@@ -60,6 +60,7 @@ pub async fn platform(stack: &Stack, registered: &Registered) -> Platform {
         &registered.id,
         Some(&secret),
         REDIRECT,
+        stack.clock.clone(),
     )
     .await
     .unwrap();

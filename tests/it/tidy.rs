@@ -302,3 +302,104 @@ fn hub_tables_have_distinct_prefixes() {
     }
     assert!(seen.len() >= 10, "found the hub's tables: {seen:?}");
 }
+
+/// Files that wire a program together and so may pick the system clock: servers' `start`, the
+/// command lines, the all-in-one `up`, binaries, and tests (which mostly pass a manual clock).
+fn is_wiring(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    matches!(file, "server.rs" | "main.rs" | "cli.rs" | "up.rs")
+        || path.contains("/bin/")
+        || path.starts_with("tests/")
+        || path.contains("/tests/")
+        || path.contains("/benches/")
+        || path == "protocol/src/clock.rs"
+}
+
+/// Code lines of a file: comments dropped, so a sentence about the rule is not a breach of it.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(n, l)| (n + 1, l))
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+}
+
+/// Time is an input: domain code takes the `Clock` its caller wired in, so a manual clock in a
+/// test reaches everything.
+#[test]
+fn only_wiring_picks_the_system_clock() {
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, _)| !is_wiring(path))
+        .flat_map(|(path, text)| {
+            code_lines(&text)
+                .filter(|(_, l)| l.contains("Clock::system()"))
+                .map(|(n, _)| format!("{path}:{n}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "Clock::system() outside wiring: {offenders:?}"
+    );
+}
+
+/// What makes a `static` process-global state rather than a constant table.
+const INTERIOR_MUTABILITY: &[&str] = &[
+    "OnceLock",
+    "LazyLock",
+    "OnceCell",
+    "Lazy<",
+    "Mutex",
+    "RwLock",
+    "Atomic",
+    "Cell<",
+    "static mut",
+];
+
+fn global_state(line: &str) -> bool {
+    // A `static` item (not the `'static` lifetime) anywhere on the line, with a type that can
+    // change behind a shared reference.
+    let declares_static = line.match_indices("static ").any(|(at, _)| {
+        line[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '\''))
+    });
+    (declares_static && INTERIOR_MUTABILITY.iter().any(|m| line.contains(m)))
+        || line.contains("thread_local!")
+        || line.contains("lazy_static!")
+}
+
+#[test]
+fn global_state_is_recognised() {
+    assert!(global_state(
+        "    static DUMMY: std::sync::OnceLock<String> = OnceLock::new();"
+    ));
+    assert!(global_state(
+        "pub static COUNT: AtomicU64 = AtomicU64::new(0);"
+    ));
+    assert!(global_state("static mut N: u32 = 0;"));
+    assert!(global_state("thread_local! {"));
+    assert!(global_state(
+        "fn f() { static Y: OnceLock<u8> = OnceLock::new(); }"
+    ));
+    assert!(!global_state("static EN: Text = Text {"));
+    assert!(!global_state("fn f() -> &'static str { \"Mutex\" }"));
+}
+
+/// No process-global state in the servers: they take their state in, so tests run many hubs and
+/// pod servers in one process without one seeing another's.
+#[test]
+fn servers_keep_no_process_global_state() {
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("hub/src/") || path.starts_with("pod-server/src/"))
+        .flat_map(|(path, text)| {
+            code_lines(&text)
+                .filter(|(_, l)| global_state(l))
+                .map(|(n, l)| format!("{path}:{n}: {}", l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(offenders.is_empty(), "process-global state: {offenders:?}");
+}

@@ -152,7 +152,7 @@ pub async fn login(
     };
     let account = ACCOUNTS.get(&hub.store, form.username.trim())?;
     let hash = account.as_ref().map_or_else(
-        || account::dummy_hash().to_owned(),
+        || account::DUMMY_HASH.to_owned(),
         |a| a.password_hash.clone(),
     );
     let password = form.password.clone();

@@ -308,13 +308,14 @@ fn pending_path(tokens: &Path) -> PathBuf {
     tokens.with_extension("pending.json")
 }
 
-async fn client(settings: &Resolved) -> Result<HubClient, Failure> {
+async fn client(settings: &Resolved, clock: &Clock) -> Result<HubClient, Failure> {
     HubClient::discover(
         op_connector::hub::http_client(),
         &settings.hub,
         &settings.client_id,
         settings.secret.as_deref(),
         &settings.redirect_uri,
+        clock.clone(),
     )
     .await
     .map_err(failed)
@@ -325,8 +326,9 @@ async fn authorize(
     settings: &Resolved,
     request: Request,
     callback: Option<String>,
+    clock: &Clock,
 ) -> Result<(), Failure> {
-    let hub = client(settings).await?;
+    let hub = client(settings, clock).await?;
     let pending_file = pending_path(&settings.tokens);
     match callback {
         None => {
@@ -387,7 +389,7 @@ pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> 
                     pod,
                     details: Vec::new(),
                 };
-                authorize(&client.resolve(Needs::Redirect)?, request, callback).await
+                authorize(&client.resolve(Needs::Redirect)?, request, callback, clock).await
             }
             PlatformCommand::Push {
                 pod,
@@ -407,7 +409,7 @@ pub fn platform(command: PlatformCommand, clock: &Clock) -> Result<(), Failure> 
                 .await
             }
             PlatformCommand::Status { pod, client } => {
-                status(client.resolve(Needs::Client)?, &pod).await
+                status(client.resolve(Needs::Client)?, &pod, clock).await
             }
             PlatformCommand::Withdraw {
                 pod,
@@ -431,7 +433,7 @@ struct Platform {
 
 impl Platform {
     /// Loads the key, registers it at the hub (idempotent) and builds the signer.
-    async fn load(settings: &Resolved, key: &Path) -> Result<Platform, Failure> {
+    async fn load(settings: &Resolved, key: &Path, clock: &Clock) -> Result<Platform, Failure> {
         let fail = |e: &dyn std::fmt::Display| Failure::Failed(anyhow!("{e}"));
         let secret = settings.secret.clone().ok_or_else(|| {
             Failure::Usage(anyhow!(
@@ -458,7 +460,7 @@ impl Platform {
         let issuer = op_connector::platform::Issuer { url, method };
         let signer = issuer.signer(keypair).map_err(|e| fail(&e))?;
         Ok(Platform {
-            hub: client(settings).await?,
+            hub: client(settings, clock).await?,
             store: FileTokenStore::new(&settings.tokens),
             secret,
             http,
@@ -508,7 +510,7 @@ async fn push(
     export: &Path,
     clock: &Clock,
 ) -> Result<(), Failure> {
-    let platform = Platform::load(&settings, key).await?;
+    let platform = Platform::load(&settings, key, clock).await?;
     let session = platform.session(pod);
     let (token, _) = session.access_token(false).await.map_err(failed)?;
     let subject = op_connector::session::webid_of(&token).ok_or_else(|| {
@@ -566,7 +568,7 @@ async fn withdraw(
     names: &[String],
     clock: &Clock,
 ) -> Result<(), Failure> {
-    let platform = Platform::load(&settings, key).await?;
+    let platform = Platform::load(&settings, key, clock).await?;
     let session = platform.session(pod);
     let flagged = op_connector::platform::withdraw(
         &session,
@@ -602,8 +604,8 @@ async fn withdraw(
     Ok(())
 }
 
-async fn status(settings: Resolved, pod: &str) -> Result<(), Failure> {
-    let hub = client(&settings).await?;
+async fn status(settings: Resolved, pod: &str, clock: &Clock) -> Result<(), Failure> {
+    let hub = client(&settings, clock).await?;
     let store = FileTokenStore::new(&settings.tokens);
     let session = Session {
         client: &hub,
@@ -680,7 +682,7 @@ pub fn matcher(command: MatcherCommand, clock: &Clock) -> Result<(), Failure> {
                     pod,
                     details,
                 };
-                authorize(&client.resolve(Needs::Redirect)?, request, callback).await
+                authorize(&client.resolve(Needs::Redirect)?, request, callback, clock).await
             }
             MatcherCommand::Fetch {
                 pod,
@@ -733,7 +735,7 @@ async fn fetch(
     platforms: Vec<String>,
     clock: &Clock,
 ) -> Result<(), Failure> {
-    let hub = client(&settings).await?;
+    let hub = client(&settings, clock).await?;
     let store = FileTokenStore::new(&settings.tokens);
     let session = Session {
         client: &hub,
