@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod document;
 pub mod error;
 pub mod hub;
 pub mod oauth;

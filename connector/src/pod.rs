@@ -266,15 +266,7 @@ pub async fn list(
         .json()
         .await
         .map_err(|e| ConnectorError::Invalid(format!("{container}: {e}")))?;
-    let contains = doc
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|node| node.get(op_protocol::vocab::ldp::CONTAINS))
-        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.get("@id").and_then(|i| i.as_str()).map(str::to_owned))
-        .collect();
-    Ok(contains)
+    Ok(op_protocol::container::contained(&doc))
 }
 
 /// Fetches a record exactly as stored (JSON-LD).

@@ -67,18 +67,6 @@ async fn registration(http: &reqwest::Client, issuer: &str) -> Result<Option<boo
     Ok(Some(body["certified"] == true))
 }
 
-async fn fetch_json(http: &reqwest::Client, url: &str) -> Result<Value, String> {
-    let res = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("{url} answered HTTP {}", res.status()));
-    }
-    res.json().await.map_err(|e| format!("{url}: {e}"))
-}
-
 /// The pod the records were read from: its root URL and its owner's WebID. Each record must be
 /// about the owner and sit in the folder of the platform that signed it.
 #[derive(Debug, Clone, Copy)]
@@ -163,7 +151,7 @@ pub async fn check(
         .collect();
     let mut status = StatusLists::new();
     for url in lists {
-        if let Ok(list) = fetch_json(http, &url).await {
+        if let Ok(list) = crate::document::get_json(http, &url, None).await {
             status = status.with(list);
         }
     }

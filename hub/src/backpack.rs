@@ -2,6 +2,7 @@
 //! hub in-process — by the same [`Rules`] the connector's matcher check applies — against the keys
 //! and status lists it holds for its platforms, and grouped by platform with what they say.
 
+use op_protocol::container::contained;
 use std::collections::{BTreeMap, BTreeSet};
 
 use op_protocol::proof::Controllers;
@@ -45,30 +46,12 @@ pub struct Folder {
     pub items: Vec<Item>,
 }
 
+/// A document of the worker's pod, or `None` (logged) when it cannot be read.
 async fn get_json(hub: &Hub, token: &str, url: &str) -> Option<Value> {
-    let res = hub
-        .http
-        .get(url)
-        .bearer_auth(token)
-        .header("Accept", "application/ld+json")
-        .timeout(std::time::Duration::from_secs(5))
-        .send()
+    op_connector::document::get_json(&hub.http, url, Some(token))
         .await
-        .ok()?;
-    if !res.status().is_success() {
-        return None;
-    }
-    res.json().await.ok()
-}
-
-fn contains(doc: &Value) -> Vec<String> {
-    doc.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n.get(op_protocol::vocab::ldp::CONTAINS))
-        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.get("@id").and_then(|i| i.as_str()).map(str::to_owned))
-        .collect()
+        .inspect_err(|e| tracing::debug!("backpack: {e}"))
+        .ok()
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -148,7 +131,7 @@ pub fn standing(hub: &Hub, platform: &str) -> Standing {
 pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>> {
     let token = crate::provider::dashboard_token(hub, webid, pod_root);
     let gigs = format!("{pod_root}{}", op_protocol::routes::POD_GIGS);
-    let folders = contains(&get_json(hub, &token, &gigs).await?);
+    let folders = contained(&get_json(hub, &token, &gigs).await?);
     let mut read: Vec<(String, Vec<(String, Value)>)> = Vec::new();
     let mut budget = MAX_RECORDS;
     for folder in folders {
@@ -160,7 +143,7 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
             .to_owned();
         let urls = get_json(hub, &token, &folder)
             .await
-            .map(|d| contains(&d))
+            .map(|d| contained(&d))
             .unwrap_or_default();
         let mut records = Vec::new();
         for url in urls.into_iter().take(budget) {

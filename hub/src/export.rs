@@ -3,6 +3,7 @@
 
 use crate::backpack::{Folder, Item};
 use crate::state::Hub;
+use maud::{DOCTYPE, Markup, html};
 use op_protocol::record::Verdict;
 
 /// A minimal zip writer: entries stored uncompressed (RDF is small, and every unzip reads it).
@@ -77,7 +78,7 @@ pub async fn pod_files(hub: &Hub, webid: &str, root: &str) -> Vec<(String, Vec<u
             break;
         }
         let accept = if url.ends_with('/') {
-            "text/turtle"
+            op_protocol::media::RdfFormat::JsonLd.media_type()
         } else {
             "*/*"
         };
@@ -99,17 +100,15 @@ pub async fn pod_files(hub: &Hub, webid: &str, root: &str) -> Vec<(String, Vec<u
         };
         let path = url.strip_prefix(root).unwrap_or(&url).to_owned();
         if url.ends_with('/') {
-            let text = String::from_utf8_lossy(&bytes);
-            for line in text.lines().filter(|l| l.contains("ldp#contains")) {
-                if let Some(child) = line.rsplit('<').next().and_then(|c| c.split('>').next()) {
-                    queue.push(format!("{url}{child}"));
-                }
-            }
-            let name = if path.is_empty() {
-                "index.ttl".to_owned()
-            } else {
-                format!("{path}index.ttl")
-            };
+            // Only children under this container are followed, so a listing cannot send the
+            // walk outside the pod.
+            let listing = serde_json::from_slice(&bytes).unwrap_or_default();
+            queue.extend(
+                op_protocol::container::contained(&listing)
+                    .into_iter()
+                    .filter(|child| child.len() > url.len() && child.starts_with(url.as_str())),
+            );
+            let name = format!("{path}index.jsonld");
             files.push((name, bytes.to_vec()));
         } else {
             files.push((path, bytes.to_vec()));
@@ -118,69 +117,76 @@ pub async fn pod_files(hub: &Hub, webid: &str, root: &str) -> Vec<(String, Vec<u
     files
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The records of `folder` that enter the CV: verified ones, and those of uncertified platforms
+/// the worker selected.
+fn cv_items<'a>(folder: &'a Folder, selected: &dyn Fn(&Item) -> bool) -> Vec<&'a Item> {
+    folder
+        .items
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.verdict,
+                Verdict::Verified { .. } | Verdict::Uncertified { .. }
+            ) && selected(i)
+        })
+        .collect()
+}
+
+/// One record's line in the CV.
+fn cv_item(item: &Item) -> Markup {
+    let when = item.when.as_deref().and_then(|w| w.get(..10)).unwrap_or("");
+    let ratings: Vec<String> = item
+        .ratings
+        .iter()
+        .map(|(n, v, lo, hi)| format!("{n} {v} ({lo}–{hi})"))
+        .collect();
+    html! {
+        li {
+            strong { (item.title) }
+            " "
+            span.n {
+                (item.kind) " " (when)
+                @if let Verdict::Uncertified { platform } = &item.verdict {
+                    " — signed by " (platform) ", not certified by the hub"
+                }
+            }
+            @if !ratings.is_empty() {
+                br;
+                (ratings.join(", "))
+            }
+        }
+    }
 }
 
 /// A self-contained HTML CV of the selected records: verified ones, and records of uncertified
 /// platforms only when the worker ticked them, each marked as such. Nothing else ever enters it.
 pub fn cv(name: &str, webid: &str, folders: &[Folder], selected: &dyn Fn(&Item) -> bool) -> String {
-    let mut html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0} — work history</title>\
-<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;line-height:1.5}}.n{{color:#555}}</style></head>\
-<body><h1>{0}</h1><p class=\"n\">WebID: {1}. Every record below is signed by the platform that issued it; \
-verify it with any eddsa-rdfc-2022 verifier (the signed originals are in this archive).</p>",
-        escape(name),
-        escape(webid)
-    );
-    for folder in folders {
-        let items: Vec<&Item> = folder
-            .items
-            .iter()
-            .filter(|i| {
-                matches!(
-                    i.verdict,
-                    Verdict::Verified { .. } | Verdict::Uncertified { .. }
-                ) && selected(i)
-            })
-            .collect();
-        if items.is_empty() {
-            continue;
-        }
-        html.push_str(&format!("<h2>{}</h2><ul>", escape(&folder.platform)));
-        for item in items {
-            let when = item.when.as_deref().and_then(|w| w.get(..10)).unwrap_or("");
-            let ratings: Vec<String> = item
-                .ratings
-                .iter()
-                .map(|(n, v, lo, hi)| format!("{} {v} ({lo}–{hi})", escape(n)))
-                .collect();
-            let standing = match &item.verdict {
-                Verdict::Uncertified { platform } => {
-                    format!(" — signed by {platform}, not certified by the hub")
+    let style = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;line-height:1.5}.n{color:#555}";
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (name) " — work history" }
+                style { (style) }
+            }
+            body {
+                h1 { (name) }
+                p.n {
+                    "WebID: " (webid) ". Every record below is signed by the platform that issued it; \
+                     verify it with any eddsa-rdfc-2022 verifier (the signed originals are in this archive)."
                 }
-                _ => String::new(),
-            };
-            html.push_str(&format!(
-                "<li><strong>{}</strong> <span class=\"n\">{} {}{}</span>{}</li>",
-                escape(&item.title),
-                escape(&item.kind),
-                escape(when),
-                escape(&standing),
-                if ratings.is_empty() {
-                    String::new()
-                } else {
-                    format!("<br>{}", ratings.join(", "))
+                @for folder in folders {
+                    @let items = cv_items(folder, selected);
+                    @if !items.is_empty() {
+                        h2 { (folder.platform) }
+                        ul { @for item in items { (cv_item(item)) } }
+                    }
                 }
-            ));
+            }
         }
-        html.push_str("</ul>");
-    }
-    html.push_str("</body></html>\n");
-    html
+    };
+    page.into_string() + "\n"
 }
 
 #[cfg(test)]
@@ -200,5 +206,39 @@ mod tests {
         let mut crc = flate2::Crc::new();
         crc.update(b"<a> <b> <c> .");
         assert_eq!(&bytes[14..18], &crc.sum().to_le_bytes());
+    }
+
+    #[test]
+    fn the_cv_escapes_what_records_say() {
+        let item = Item {
+            url: "https://pods.example/alice/gigs/acme/1".into(),
+            kind: "gig".into(),
+            title: "<script>alert(1)</script>".into(),
+            when: Some("2026-01-02T10:00:00Z".into()),
+            ratings: vec![("stars & more".into(), 4.0, 1.0, 5.0)],
+            verdict: Verdict::Uncertified {
+                platform: "\"acme\"".into(),
+            },
+        };
+        let folders = [Folder {
+            platform: "acme".into(),
+            items: vec![item],
+        }];
+        let html = cv("<b>alice</b>", "https://x/#me", &folders, &|_| true);
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("<h1>&lt;b&gt;alice&lt;/b&gt;</h1>"), "{html}");
+        assert!(html.contains("stars &amp; more 4 (1–5)"), "{html}");
+        assert!(
+            html.contains("signed by &quot;acme&quot;, not certified by the hub"),
+            "{html}"
+        );
+        assert!(!cv("a", "w", &folders, &|_| false).contains("<li>"));
     }
 }

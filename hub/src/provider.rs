@@ -1,5 +1,6 @@
 //! The pod provider: the pod server whose admin API creates hosted pods for new workers.
 
+pub use op_protocol::access::AccessEvent;
 use serde::Deserialize;
 
 /// A pod server this hub provisions pods on.
@@ -40,30 +41,13 @@ pub fn dashboard_token(hub: &crate::state::Hub, webid: &str, pod_root: &str) -> 
         .sign(op_protocol::token::ACCESS_TOKEN_TYP, &claims)
 }
 
-/// One entry of a pod's access log, as the pod serves it in JSON.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AccessEvent {
-    /// When, Unix milliseconds.
-    pub at: u64,
-    /// The client.
-    pub client_id: Option<String>,
-    /// The grant.
-    pub grant_id: Option<String>,
-    /// HTTP method.
-    pub method: String,
-    /// Path.
-    pub path: String,
-    /// Status.
-    pub status: u16,
-}
-
 /// The latest entries of the worker's pod's access log; `None` when the pod cannot be reached.
 pub async fn access_log(
     hub: &crate::state::Hub,
     webid: &str,
     pod_root: &str,
 ) -> Option<Vec<AccessEvent>> {
-    let url = format!("{pod_root}log/");
+    let url = format!("{pod_root}{}", op_protocol::routes::POD_ACCESS_LOG);
     let res = hub
         .http
         .get(&url)

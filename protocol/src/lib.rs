@@ -5,9 +5,11 @@
 //! protocol is a change in one place.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod authorization;
 pub mod bounded;
 pub mod clock;
+pub mod container;
 pub mod contexts;
 pub mod datetime;
 pub mod dpop;

@@ -349,6 +349,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         names.contains("cv.html")
             && names.contains("pod/gigs/acme/summary")
             && names.contains("pod/profile/card")
+            && names.contains("pod/gigs/acme/index.jsonld")
     );
     assert!(
         names.contains("Track record summary"),

@@ -4,6 +4,7 @@
 //! Discovered keys and endpoints are cached in the pod's store, so a pod restarted while its hub
 //! is down still verifies tokens signed with keys it has seen.
 
+use op_connector::document::get_json;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Duration;
@@ -234,7 +235,7 @@ impl TrustedIssuer {
         http: &reqwest::Client,
     ) -> Result<(serde_json::Value, Endpoints), String> {
         let url = format!("{}{}", self.issuer, op_protocol::routes::HUB_OIDC_DISCOVERY);
-        let metadata: serde_json::Value = get_json(http, &url).await?;
+        let metadata: serde_json::Value = get_json(http, &url, None).await?;
         if metadata.get("issuer").and_then(|v| v.as_str()) != Some(self.issuer.as_str()) {
             return Err(format!(
                 "the discovery document at {url} names another issuer"
@@ -245,18 +246,6 @@ impl TrustedIssuer {
             .jwks_uri
             .clone()
             .ok_or("the discovery document has no jwks_uri")?;
-        Ok((get_json(http, &jwks_uri).await?, endpoints))
+        Ok((get_json(http, &jwks_uri, None).await?, endpoints))
     }
-}
-
-async fn get_json(http: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
-    let res = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("GET {url}: HTTP {}", res.status()));
-    }
-    res.json().await.map_err(|e| format!("GET {url}: {e}"))
 }
