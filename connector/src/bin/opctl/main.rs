@@ -3,7 +3,11 @@
 //! Exit codes: 0 success (for `record verify`: every record valid), 1 failure (for `record verify`:
 //! some record invalid, revoked or unverifiable, with the reason), 2 usage error.
 
-mod journeys;
+mod link;
+mod matcher;
+mod platform;
+mod report;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -52,10 +56,10 @@ enum Command {
     Status(StatusCommand),
     /// For platforms: link a worker, push records, check the link.
     #[command(subcommand)]
-    Platform(journeys::PlatformCommand),
+    Platform(platform::PlatformCommand),
     /// For matchers: ask for consent, fetch and verify records.
     #[command(subcommand)]
-    Matcher(journeys::MatcherCommand),
+    Matcher(matcher::MatcherCommand),
 }
 
 #[derive(Subcommand)]
@@ -69,7 +73,7 @@ enum KeysCommand {
         #[arg(long)]
         key: PathBuf,
         #[command(flatten)]
-        client: journeys::ClientSettings,
+        client: settings::ClientSettings,
     },
     /// Prints the controller document that lets verifiers resolve ISSUER's key.
     Controller {
@@ -211,8 +215,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
     match command {
-        Command::Platform(c) => journeys::platform(c, clock),
-        Command::Matcher(c) => journeys::matcher(c, clock),
+        Command::Platform(c) => platform::platform(c, clock),
+        Command::Matcher(c) => matcher::matcher(c, clock),
         Command::Keys(KeysCommand::Generate) => {
             let mut seed = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut seed);
@@ -221,9 +225,7 @@ fn run(command: Command, clock: &Clock) -> Result<(), Failure> {
             let file = serde_json::to_value(key.to_file()).map_err(anyhow::Error::from)?;
             emit(&batch::write(Layout::Single, &[file]))
         }
-        Command::Keys(KeysCommand::Register { key, client }) => {
-            journeys::register_key(client, &key)
-        }
+        Command::Keys(KeysCommand::Register { key, client }) => link::register_key(client, &key),
         Command::Keys(KeysCommand::Controller { identity }) => {
             let signer = signer(&identity)?;
             let doc = ControllerDocument::with_assertion_key(
