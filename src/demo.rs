@@ -5,8 +5,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use op_hub::client::{CLIENTS, ClientKind, NewClient};
+use op_pod::pod::conditions::Conditions;
 use op_pod::pod::model::Kind;
-use op_pod::pod::ops::{self, Conditions, Content};
+use op_pod::pod::ops::{self, Content};
 use op_protocol::path::{PodName, ResourcePath};
 use serde::{Deserialize, Serialize};
 

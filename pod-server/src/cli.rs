@@ -9,7 +9,7 @@ use op_protocol::path::PodName;
 
 use crate::config::{RawConfig, RawIssuer};
 use crate::http::AppState;
-use crate::pod::ops;
+use crate::pod::pods;
 use crate::store::{BackendKind, Store};
 
 /// A Solid-like personal data pod server.
@@ -259,15 +259,15 @@ async fn run_pod_op(state: &AppState, op: PodOp, known_url: bool) -> Result<(), 
         }
         PodOp::Delete(name) => {
             let name = PodName::parse(&name).map_err(|e| e.to_string())?;
-            ops::active_pod(&state.store, &name).map_err(|e| e.to_string())?;
-            ops::delete_pod(&state.store, &name)
+            pods::active_pod(&state.store, &name).map_err(|e| e.to_string())?;
+            pods::delete_pod(&state.store, &name)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("deleted pod {name} and everything in it");
         }
         PodOp::LinkCode(name) => {
             let name = PodName::parse(&name).map_err(|e| e.to_string())?;
-            ops::active_pod(&state.store, &name).map_err(|e| e.to_string())?;
+            pods::active_pod(&state.store, &name).map_err(|e| e.to_string())?;
             let code = crate::pod::link::new_code(&state.store, &name, state.clock.now_millis())
                 .await
                 .map_err(|e| e.to_string())?;
@@ -279,7 +279,7 @@ async fn run_pod_op(state: &AppState, op: PodOp, known_url: bool) -> Result<(), 
             );
         }
         PodOp::List => {
-            for rec in ops::pods(&state.store).map_err(|e| e.to_string())? {
+            for rec in pods::pods(&state.store).map_err(|e| e.to_string())? {
                 let owner = rec.owner.as_deref().unwrap_or("its own profile");
                 println!(
                     "{}\t{:?}\t{} resources\t{} bytes\towner {owner}",

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::auth::issuer::{Credentials, TrustedIssuer};
-use crate::pod::ops::Quota;
+use crate::pod::pods::Quota;
 use crate::store::BackendKind;
 
 /// Limits on requests and pods.

@@ -9,7 +9,7 @@ use thiserror::Error;
 
 use crate::config::Config;
 use crate::http::{self, AppState};
-use crate::pod::{error::PodError, ops};
+use crate::pod::{error::PodError, pods};
 use crate::store::{Store, StoreError};
 
 /// The server could not start.
@@ -101,9 +101,9 @@ pub async fn start_on(
             source,
         })?;
     let pods_err = |e: PodError| StartError::Pods(e.to_string());
-    for pod in ops::pods_being_deleted(&store).map_err(pods_err)? {
+    for pod in pods::pods_being_deleted(&store).map_err(pods_err)? {
         tracing::info!(%pod, "resuming deletion of a pod left half-deleted");
-        ops::purge_pod(&store, &pod).await.map_err(pods_err)?;
+        pods::purge_pod(&store, &pod).await.map_err(pods_err)?;
     }
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         addr: config.listen,
@@ -121,7 +121,7 @@ pub async fn start_on(
     )?;
     let limits = config.limits;
     let owner_of = |pod: &_| {
-        let record = ops::pod_record(&store, pod).ok().flatten()?;
+        let record = pods::pod_record(&store, pod).ok().flatten()?;
         Some(state.owner_webid(pod, &record))
     };
     let moved = crate::pod::log::migrate(
@@ -137,7 +137,7 @@ pub async fn start_on(
     }
     let followers = crate::auth::spawn_followers(&state);
     if let Some(pod) = &config.single_pod
-        && ops::pod_record(&store, pod).map_err(pods_err)?.is_none()
+        && pods::pod_record(&store, pod).map_err(pods_err)?.is_none()
     {
         state
             .create_pod(pod.clone(), None, None)
@@ -147,7 +147,7 @@ pub async fn start_on(
     }
     let link_code = match &config.single_pod {
         Some(pod)
-            if ops::pod_record(&store, pod)
+            if pods::pod_record(&store, pod)
                 .map_err(pods_err)?
                 .is_some_and(|r| r.linked_by.is_none()) =>
         {

@@ -11,7 +11,7 @@ use crate::auth::token::Presented;
 use super::AppState;
 use super::error::HttpError;
 use crate::pod::model::PodRecord;
-use crate::pod::ops;
+use crate::pod::pods;
 
 /// Body of `POST /.admin/pods`.
 #[derive(Debug, Deserialize)]
@@ -128,7 +128,7 @@ pub async fn get_pod(
 ) -> Result<HttpResponse, HttpError> {
     let caller = authorize(&req, &state).await?;
     let name = PodName::parse(&name)?;
-    let record = ops::active_pod(&state.store, &name)?;
+    let record = pods::active_pod(&state.store, &name)?;
     caller.may_manage(&record)?;
     Ok(HttpResponse::Ok().json(record))
 }
@@ -141,8 +141,8 @@ pub async fn delete_pod(
 ) -> Result<HttpResponse, HttpError> {
     let caller = authorize(&req, &state).await?;
     let name = PodName::parse(&name)?;
-    caller.may_manage(&ops::active_pod(&state.store, &name)?)?;
-    ops::delete_pod(&state.store, &name).await?;
+    caller.may_manage(&pods::active_pod(&state.store, &name)?)?;
+    pods::delete_pod(&state.store, &name).await?;
     state.tallies.forget(&name);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,8 +7,8 @@ use op_protocol::vocab::{ldp, pim};
 
 use super::error::HttpError;
 use crate::auth::token::{Presented, TokenError};
+use crate::pod::conditions::{Conditions, EtagList};
 use crate::pod::model::{Kind, Meta};
-use crate::pod::ops::{Conditions, EtagList};
 
 /// `Allow` on documents.
 pub const ALLOW_DOCUMENT: &str = "OPTIONS, HEAD, GET, PUT, PATCH, DELETE";

@@ -17,7 +17,7 @@ use crate::auth::token::Verifier;
 use crate::config::Limits;
 use crate::pod::error::PodError;
 use crate::pod::model::PodRecord;
-use crate::pod::ops;
+use crate::pod::pods;
 use crate::store::Store;
 use error::HttpError;
 
@@ -124,7 +124,7 @@ impl AppState {
             .iter()
             .map(|i| i.issuer.clone())
             .collect();
-        let new = ops::NewPod {
+        let new = pods::NewPod {
             profile_turtle: crate::pod::profile::turtle(&issuers),
             name,
             owner,
@@ -132,7 +132,7 @@ impl AppState {
             quota: self.limits.quota(),
             provisioned_by,
         };
-        Ok(ops::create_pod(&self.store, new, self.clock.now_millis()).await?)
+        Ok(pods::create_pod(&self.store, new, self.clock.now_millis()).await?)
     }
 
     /// The owner's WebID: the one recorded, or the pod's own profile.

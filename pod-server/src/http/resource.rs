@@ -1,11 +1,9 @@
 //! The resource handler: GET, HEAD, PUT, POST, PATCH, DELETE and OPTIONS on anything in a pod.
 
-use actix_web::http::{Method, StatusCode, header};
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
-use futures_util::StreamExt;
-use op_protocol::media::{ACCEPT_PATCH, N3, RdfFormat, SPARQL_UPDATE};
+use op_protocol::media::{ACCEPT_PATCH, RdfFormat};
 use op_protocol::path::{PodName, ResourcePath};
-use op_protocol::vocab::ldp;
 
 use super::AppState;
 use super::access::{self, Who};
@@ -13,10 +11,10 @@ use super::error::HttpError;
 use super::headers::{self, ALLOW_CONTAINER, ALLOW_DOCUMENT, ALLOW_ROOT};
 use crate::auth::policy::{self, Identity, Modes};
 use crate::pod::error::PodError;
-use crate::pod::model::{Kind, Meta, Resource};
-use crate::pod::ops::{self, Content, Written};
-use crate::pod::patch::{N3Patch, Patch, sparql};
-use crate::pod::rdf;
+use crate::pod::model::{Kind, Meta};
+
+mod read;
+mod write;
 
 /// Entry point for every request under a pod: answers, then notes it in the access log if it was
 /// made under a grant of the pod's owner (see `access.rs`).
@@ -58,7 +56,7 @@ async fn answer(
     if req.method() == Method::OPTIONS {
         return Ok(options(req, &path));
     }
-    let record = ops::active_pod(&state.store, pod)?;
+    let record = crate::pod::pods::active_pod(&state.store, pod)?;
     *who = Who::Unverified;
     *identity = identify(req, state, pod).await?;
     let owner_webid = state.owner_webid(pod, &record);
@@ -198,273 +196,6 @@ impl Target<'_> {
         }
         headers::cors(self.req, res);
     }
-
-    async fn get(self) -> Result<HttpResponse, HttpError> {
-        let resource = ops::resource(&self.state.store, &self.pod, &self.path)?
-            .ok_or_else(|| PodError::NotFound(self.path.to_string()))?;
-        let meta = &resource.meta;
-        let not_modified = headers::conditions(self.req)
-            .if_none_match
-            .is_some_and(|l| {
-                matches!(l, ops::EtagList::Any)
-                    || matches!(&l, ops::EtagList::Tags(t) if t.contains(&meta.etag))
-            });
-        let mut res = HttpResponse::build(if not_modified {
-            StatusCode::NOT_MODIFIED
-        } else {
-            StatusCode::OK
-        });
-        self.describe(&mut res, meta);
-        if not_modified {
-            return Ok(res.finish());
-        }
-        let head = self.req.method() == Method::HEAD;
-        let accept = self
-            .req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok());
-        match meta.kind {
-            Kind::Container => {
-                let types: Vec<&str> = super::container::FORMATS
-                    .iter()
-                    .map(|f| f.media_type())
-                    .collect();
-                let format = super::container::FORMATS[negotiate_or_406(accept, &types)?];
-                res.insert_header((header::CONTENT_TYPE, format.media_type()));
-                if head {
-                    return Ok(res.finish());
-                }
-                let stream = super::container::stream(
-                    self.state.store.clone(),
-                    self.pod.clone(),
-                    self.path.clone(),
-                    self.url(),
-                    meta,
-                    format,
-                );
-                Ok(res.streaming(stream))
-            }
-            Kind::Rdf => {
-                let (media, body) = self.representation(&resource, accept).await?;
-                res.insert_header((header::CONTENT_TYPE, media));
-                Ok(if head { res.finish() } else { res.body(body) })
-            }
-            Kind::NonRdf => {
-                res.insert_header((header::CONTENT_TYPE, meta.media_type.clone()));
-                Ok(if head {
-                    res.finish()
-                } else {
-                    res.body(resource.body)
-                })
-            }
-        }
-    }
-
-    /// Converts a stored RDF document to another syntax.
-    /// The best representation of an RDF document for `accept` (RFC 9110 §12.5.1, by q-value
-    /// over what the document can be served as): the stored bytes when its syntax is chosen,
-    /// else a conversion. A document with named graphs (a credential's proof) is never served
-    /// without them: when the preferred syntax cannot carry them, the next acceptable one that
-    /// can is chosen, and 406 says which exist when none is acceptable.
-    async fn representation(
-        &self,
-        resource: &Resource,
-        accept: Option<&str>,
-    ) -> Result<(&'static str, Vec<u8>), HttpError> {
-        let stored = resource.meta.media_type.as_str();
-        let mut candidates = headers::rdf_candidates(stored);
-        let mut graphs = false;
-        loop {
-            let chosen = headers::negotiate(accept, &candidates).ok_or_else(|| {
-                let why = if graphs {
-                    "this document has named graphs (such as a credential's proof), which the accepted syntaxes cannot carry"
-                } else {
-                    "none of the accepted media types can be produced"
-                };
-                PodError::NotAcceptable(format!("{why}; available: {}", candidates.join(", ")))
-            })?;
-            let media = candidates[chosen];
-            let format = headers::rdf_format(media);
-            let media: &'static str = match format {
-                Some(f) if media != headers::JSON => f.media_type(),
-                _ => headers::JSON,
-            };
-            if format == RdfFormat::from_media_type(stored) {
-                return Ok((media, resource.body.clone()));
-            }
-            match self
-                .convert(resource, format.expect("candidates are RDF"))
-                .await
-            {
-                Err(HttpError::Pod(PodError::Rdf(rdf::RdfError::NamedGraphsLost(_)))) => {
-                    candidates.retain(|c| {
-                        headers::rdf_format(c).is_some_and(RdfFormat::has_named_graphs)
-                    });
-                    graphs = true;
-                }
-                converted => return Ok((media, converted?.into_bytes())),
-            }
-        }
-    }
-
-    async fn convert(&self, resource: &Resource, to: RdfFormat) -> Result<String, HttpError> {
-        let from = RdfFormat::from_media_type(&resource.meta.media_type)
-            .ok_or_else(|| PodError::NotAcceptable("the stored media type is not RDF".into()))?;
-        let (body, url, budget) = (
-            resource.body.clone(),
-            self.url(),
-            self.state.limits.rdf_budget(),
-        );
-        let converted = self
-            .state
-            .work
-            .run(move || {
-                let quads = rdf::parse(from, &body, &url, budget)?;
-                rdf::serialize(&quads, to)
-            })
-            .await?;
-        Ok(converted.map_err(PodError::Rdf)?)
-    }
-
-    async fn put(self, payload: web::Payload) -> Result<HttpResponse, HttpError> {
-        let body = read_body(self.req, payload, self.state.limits.max_body_bytes).await?;
-        let content = if self.path.is_container() {
-            if !body.is_empty() {
-                return Err(PodError::Conflict(
-                    "containers take no body: their contents are managed by the server".into(),
-                )
-                .into());
-            }
-            Content::Container
-        } else {
-            self.document(body, &self.url()).await?
-        };
-        let conditions = headers::conditions(self.req);
-        let now = self.state.clock.now_millis();
-        let written = ops::put(
-            &self.state.store,
-            &self.pod,
-            &self.path,
-            content,
-            conditions,
-            now,
-        )
-        .await?;
-        Ok(self.written(written, None))
-    }
-
-    async fn post(self, payload: web::Payload) -> Result<HttpResponse, HttpError> {
-        if !self.path.is_container() {
-            return Err(HttpError::MethodNotAllowed {
-                message: format!(
-                    "{} is not a container; POST creates resources inside containers",
-                    self.path
-                ),
-                allow: ALLOW_DOCUMENT,
-            });
-        }
-        let body = read_body(self.req, payload, self.state.limits.max_body_bytes).await?;
-        let wants_container = headers::has_link_type(self.req, ldp::BASIC_CONTAINER)
-            || headers::has_link_type(self.req, ldp::CONTAINER);
-        let content = if wants_container {
-            Content::Container
-        } else {
-            self.document(body, &self.url()).await?
-        };
-        let slug = self.req.headers().get("Slug").and_then(|v| v.to_str().ok());
-        let now = self.state.clock.now_millis();
-        let (path, meta) =
-            ops::post(&self.state.store, &self.pod, &self.path, slug, content, now).await?;
-        let location = self.state.resource_url(&self.pod, &path);
-        Ok(self.written(Written::Created(meta), Some(location)))
-    }
-
-    async fn patch(self, payload: web::Payload) -> Result<HttpResponse, HttpError> {
-        let media = headers::content_type(self.req);
-        if !matches!(media.as_deref(), Some(N3 | SPARQL_UPDATE)) {
-            return Err(PodError::UnsupportedMediaType(
-                "PATCH takes Solid N3 Patch (Content-Type: text/n3) or SPARQL Update (Content-Type: application/sparql-update)".into(),
-            )
-            .into());
-        }
-        let body = read_body(self.req, payload, self.state.limits.max_body_bytes).await?;
-        let text = std::str::from_utf8(&body)
-            .map_err(|_| HttpError::BadRequest("the patch is not UTF-8".into()))?;
-        let limits = &self.state.limits;
-        let patch_limits = crate::pod::patch::PatchLimits {
-            max_patterns: limits.max_patch_patterns,
-            max_steps: limits.max_patch_steps,
-            budget: limits.rdf_budget(),
-        };
-        let patch: Patch = if media.as_deref() == Some(SPARQL_UPDATE) {
-            sparql::parse(text, &self.url(), patch_limits)
-        } else {
-            N3Patch::parse(text, &self.url(), patch_limits).map(Patch::from)
-        }
-        .map_err(PodError::Patch)?;
-        let job = ops::PatchJob {
-            patch: std::sync::Arc::new(patch),
-            base: self.url(),
-            budget: limits.rdf_budget(),
-        };
-        let conditions = headers::conditions(self.req);
-        let now = self.state.clock.now_millis();
-        let target = (&self.pod, &self.path);
-        let work = &self.state.work;
-        let written = ops::patch(&self.state.store, target, &job, conditions, work, now).await?;
-        Ok(self.written(written, None))
-    }
-
-    async fn delete(self) -> Result<HttpResponse, HttpError> {
-        let conditions = headers::conditions(self.req);
-        let now = self.state.clock.now_millis();
-        ops::delete(&self.state.store, &self.pod, &self.path, conditions, now).await?;
-        let mut res = HttpResponse::NoContent();
-        headers::cors(self.req, &mut res);
-        Ok(res.finish())
-    }
-
-    /// Validates a document body by its media type: RDF is parsed (and its triples counted).
-    async fn document(&self, body: Vec<u8>, base: &str) -> Result<Content, HttpError> {
-        let media_type = headers::content_type(self.req).ok_or_else(|| {
-            HttpError::BadRequest("Content-Type is required (for example text/turtle)".into())
-        })?;
-        let Some(format) = RdfFormat::from_media_type(&media_type) else {
-            return Ok(Content::Document {
-                kind: Kind::NonRdf,
-                media_type,
-                body,
-            });
-        };
-        let budget = self.state.limits.rdf_budget();
-        let base = base.to_owned();
-        // The body goes to the pool and comes back once it parsed.
-        let body = self
-            .state
-            .work
-            .run(move || rdf::parse(format, &body, &base, budget).map(|_| body))
-            .await?
-            .map_err(PodError::Rdf)?;
-        Ok(Content::Document {
-            kind: Kind::Rdf,
-            media_type: format.media_type().to_owned(),
-            body,
-        })
-    }
-
-    fn written(&self, written: Written, location: Option<String>) -> HttpResponse {
-        let (mut res, meta) = match written {
-            Written::Created(meta) => (HttpResponse::Created(), meta),
-            Written::Replaced(meta) => (HttpResponse::NoContent(), meta),
-        };
-        res.insert_header((header::ETAG, format!("\"{}\"", meta.etag)));
-        if let Some(location) = location {
-            res.insert_header((header::LOCATION, location));
-        }
-        headers::cors(self.req, &mut res);
-        res.finish()
-    }
 }
 
 fn negotiate_or_406(accept: Option<&str>, candidates: &[&str]) -> Result<usize, HttpError> {
@@ -495,35 +226,4 @@ fn options(req: &HttpRequest, path: &ResourcePath) -> HttpResponse {
     headers::cors(req, &mut res);
     headers::cors_preflight(req, &mut res, allow);
     res.finish()
-}
-
-/// Reads the body, refusing with 413 as soon as it passes `limit` bytes.
-async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<Vec<u8>, HttpError> {
-    let too_large = || {
-        HttpError::PayloadTooLarge(format!(
-            "the body is larger than the limit of {limit} bytes"
-        ))
-    };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0));
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| HttpError::BadRequest(format!("could not read the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
