@@ -3,9 +3,10 @@
 
 use op_protocol::scope::{Scope, ScopeSet};
 use op_protocol::token::{ACCESS_TOKEN_TYP, AccessClaims};
+use op_store::{StoreError, Tx};
 use serde::Serialize;
 
-use crate::authorize::{AuthRequest, CODES};
+use crate::authorize::{AuthCode, AuthRequest, CODES};
 use crate::client::{Client, ClientKind};
 use crate::grant::{self, GRANTS, Grant, REFRESH, RefreshToken};
 use crate::oauth_error::OAuthError;
@@ -127,85 +128,21 @@ pub async fn exchange_code(
     verifier: Option<&str>,
     jkt: Option<String>,
 ) -> Result<TokenResponse, OAuthError> {
-    let verifier =
-        verifier.ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
-    if !(43..=128).contains(&verifier.len()) {
-        return Err(OAuthError::invalid_grant(
-            "the code_verifier must be 43 to 128 characters",
-        ));
-    }
-    let code_id = hub.secret.hash(code);
-    let (now, client_id) = (hub.now(), client.id.to_string());
-    let (redirect_uri, verifier) = (redirect_uri.map(str::to_owned), verifier.to_owned());
+    let verifier = pkce_verifier(verifier)?;
     let refresh = secret::random_token();
-    let refresh_id = hub.secret.hash(&refresh);
-    let refresh_secs = hub.ttl.refresh_secs;
-    let bound = jkt.clone();
+    let redemption = Redemption {
+        code_id: hub.secret.hash(code),
+        now: hub.now(),
+        client_id: client.id.to_string(),
+        redirect_uri: redirect_uri.map(str::to_owned),
+        verifier: verifier.to_owned(),
+        refresh_id: hub.secret.hash(&refresh),
+        refresh_secs: hub.ttl.refresh_secs,
+        jkt: jkt.clone(),
+    };
     let outcome = hub
         .store
-        .write(move |tx| {
-            let Some(mut record) = CODES.get_tx(tx, &code_id)? else {
-                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
-                    "unknown or expired authorization code",
-                )));
-            };
-            if record.used {
-                grant::revoke_in_tx(tx, &record.grant_id, now, "code_replayed")?;
-                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
-                    "the authorization code was already used; the grant it issued is revoked",
-                )));
-            }
-            record.used = true;
-            CODES.put(tx, &code_id, &record);
-            let req: &AuthRequest = &record.request;
-            let refused = if record.expires < now {
-                Some("the authorization code has expired")
-            } else if req.client_id != client_id {
-                Some("the authorization code was issued to another client")
-            } else if redirect_uri.is_none() && req.redirect_uri_sent {
-                Some("redirect_uri is required: the authorization request carried one (RFC 6749 §4.1.3)")
-            } else if redirect_uri
-                .as_deref()
-                .is_some_and(|u| u != req.redirect_uri)
-            {
-                Some("redirect_uri does not match the authorization request")
-            } else if sha256_b64(verifier.as_bytes()) != req.code_challenge {
-                Some("the code_verifier does not match the code_challenge")
-            } else {
-                None
-            };
-            if let Some(why) = refused {
-                return Ok(Redeemed::Refused(OAuthError::invalid_grant(why)));
-            }
-            let Some(mut grant) = GRANTS
-                .get_tx(tx, &record.grant_id)?
-                .filter(|g| g.active(now))
-            else {
-                return Ok(Redeemed::Refused(OAuthError::invalid_grant(
-                    "the grant has been revoked or has expired",
-                )));
-            };
-            grant.last_used = Some(now);
-            GRANTS.put(tx, &grant.id, &grant);
-            let offline =
-                ScopeSet::parse(&grant.scope).is_ok_and(|s| s.contains(Scope::OfflineAccess));
-            let refresh = offline.then(|| {
-                REFRESH.put(
-                    tx,
-                    &refresh_id,
-                    &RefreshToken {
-                        grant_id: grant.id.clone(),
-                        client_id: client_id.clone(),
-                        expires: now + refresh_secs,
-                        rotated: None,
-                        jkt: bound.clone(),
-                    },
-                );
-                refresh
-            });
-            let nonce = record.request.nonce.clone();
-            Ok::<_, op_store::StoreError>(Redeemed::Tokens(Box::new((grant, refresh, nonce))))
-        })
+        .write(move |tx| redemption.redeem(tx, refresh))
         .await?;
     match outcome {
         Redeemed::Refused(e) => Err(e),
@@ -213,6 +150,110 @@ pub async fn exchange_code(
             let (grant, refresh, nonce) = *t;
             Ok(respond(hub, &grant, nonce, refresh, jkt))
         }
+    }
+}
+
+/// The PKCE `code_verifier`: required, and of the length RFC 7636 §4.1 allows.
+fn pkce_verifier(verifier: Option<&str>) -> Result<&str, OAuthError> {
+    let verifier =
+        verifier.ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
+    if !(43..=128).contains(&verifier.len()) {
+        return Err(OAuthError::invalid_grant(
+            "the code_verifier must be 43 to 128 characters",
+        ));
+    }
+    Ok(verifier)
+}
+
+/// One code redemption, carried into the write that checks and spends the code.
+struct Redemption {
+    code_id: String,
+    now: u64,
+    client_id: String,
+    redirect_uri: Option<String>,
+    verifier: String,
+    refresh_id: String,
+    refresh_secs: u64,
+    jkt: Option<String>,
+}
+
+impl Redemption {
+    /// Spends the code (a replay revokes the grant it issued), checks it against the token
+    /// request, marks the grant used and stores a refresh token when the grant is offline —
+    /// all in one write, so two concurrent redemptions cannot both succeed.
+    fn redeem(&self, tx: &mut Tx<'_>, refresh: String) -> Result<Redeemed, StoreError> {
+        let Some(mut record) = CODES.get_tx(tx, &self.code_id)? else {
+            return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                "unknown or expired authorization code",
+            )));
+        };
+        if record.used {
+            grant::revoke_in_tx(tx, &record.grant_id, self.now, "code_replayed")?;
+            return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                "the authorization code was already used; the grant it issued is revoked",
+            )));
+        }
+        record.used = true;
+        CODES.put(tx, &self.code_id, &record);
+        if let Some(why) = self.mismatch(&record) {
+            return Ok(Redeemed::Refused(OAuthError::invalid_grant(why)));
+        }
+        let Some(mut grant) = GRANTS
+            .get_tx(tx, &record.grant_id)?
+            .filter(|g| g.active(self.now))
+        else {
+            return Ok(Redeemed::Refused(OAuthError::invalid_grant(
+                "the grant has been revoked or has expired",
+            )));
+        };
+        grant.last_used = Some(self.now);
+        GRANTS.put(tx, &grant.id, &grant);
+        let offline = ScopeSet::parse(&grant.scope).is_ok_and(|s| s.contains(Scope::OfflineAccess));
+        let refresh = offline.then(|| {
+            self.store_refresh(tx, &grant);
+            refresh
+        });
+        let nonce = record.request.nonce.clone();
+        Ok(Redeemed::Tokens(Box::new((grant, refresh, nonce))))
+    }
+
+    /// Why the code does not fit this token request, if it does not.
+    fn mismatch(&self, record: &AuthCode) -> Option<&'static str> {
+        let req: &AuthRequest = &record.request;
+        if record.expires < self.now {
+            Some("the authorization code has expired")
+        } else if req.client_id != self.client_id {
+            Some("the authorization code was issued to another client")
+        } else if self.redirect_uri.is_none() && req.redirect_uri_sent {
+            Some(
+                "redirect_uri is required: the authorization request carried one (RFC 6749 §4.1.3)",
+            )
+        } else if self
+            .redirect_uri
+            .as_deref()
+            .is_some_and(|u| u != req.redirect_uri)
+        {
+            Some("redirect_uri does not match the authorization request")
+        } else if sha256_b64(self.verifier.as_bytes()) != req.code_challenge {
+            Some("the code_verifier does not match the code_challenge")
+        } else {
+            None
+        }
+    }
+
+    /// Stores the refresh token (by its keyed hash), bound to the DPoP key if the code was.
+    fn store_refresh(&self, tx: &mut Tx<'_>, grant: &Grant) {
+        REFRESH.put(
+            tx,
+            &self.refresh_id,
+            &RefreshToken {
+                grant_id: grant.id.clone(),
+                client_id: self.client_id.clone(),
+                expires: self.now + self.refresh_secs,
+                rotated: None,
+                jkt: self.jkt.clone(),
+            },
+        );
     }
 }
 

@@ -2,6 +2,7 @@
 //! dashboard and error pages. No JavaScript is needed anywhere.
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use op_protocol::access::AccessEvent;
 use op_protocol::authorization::{Action, GigData, Level};
 use op_protocol::clock::rfc3339;
 use op_protocol::routes;
@@ -198,26 +199,67 @@ pub struct Dashboard<'a> {
     /// Display names of the clients the grants, events and access log name, by client id.
     pub names: &'a std::collections::HashMap<String, String>,
     /// The pod's access log (newest first); `None` when the pod could not be reached.
-    pub access: Option<&'a [crate::provider::AccessEvent]>,
+    pub access: Option<&'a [AccessEvent]>,
     /// A problem to show (a failed pod link).
     pub error: Option<&'a str>,
 }
 
-/// The worker's dashboard.
+/// The worker's dashboard: who they are, their pod (or the form to link one), the apps with
+/// access, ended access, who read what, their activity, and their account's actions.
 pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
-    let Dashboard {
-        username,
-        webid,
-        pod,
-        grants,
-        events,
-        names,
-        access,
-        error,
-    } = *d;
-    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let name = |id: &str| d.names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let (active, ended): (Vec<&GrantRow<'_>>, Vec<&GrantRow<'_>>) =
-        grants.iter().partition(|r| r.grant.revoked.is_none());
+        d.grants.iter().partition(|r| r.grant.revoked.is_none());
+    html! {
+        h1 { (t.dashboard) }
+        p { (d.username) }
+        @if let Some(e) = d.error { p.error role="alert" { (e) } }
+        @if d.pod.is_some() { p { a href=(routes::HUB_BACKPACK) { (t.backpack) } } }
+        dl {
+            dt { (t.your_webid) } dd { (d.webid) }
+            dt { (t.your_pod) } dd { @match d.pod { Some(p) => a href=(p) { (p) }, None => (t.no_pod) } }
+        }
+        @if d.pod.is_none() { (link_pod_form(t, csrf_token)) }
+        h2 { (t.grants) }
+        (active_grants(t, &active, d.access, csrf_token))
+        @if !ended.is_empty() { (ended_grants(t, &ended)) }
+        h2 { (t.who_read) }
+        (access_log(t, d.access, &name))
+        h2 { (t.activity) }
+        (activity(t, d.events, &name))
+        (account_actions(t, csrf_token))
+    }
+}
+
+/// A day (`2026-01-31`) from Unix seconds.
+fn day(secs: u64) -> String {
+    rfc3339(secs * 1000)[..10].to_owned()
+}
+
+/// The form that links a self-hosted pod with the code its server printed.
+fn link_pod_form(t: &Text, csrf_token: &str) -> Markup {
+    html! {
+        h2 { (t.link_pod) }
+        p.note { (t.link_pod_hint) }
+        form method="post" action=(routes::HUB_LINK_POD) {
+            (csrf(csrf_token))
+            label for="pod_url" { (t.pod_url) }
+            input id="pod_url" name="pod_url" type="url" required placeholder="https://pod.example/";
+            label for="code" { (t.link_code) }
+            input id="code" name="code" required autocomplete="off";
+            button.primary type="submit" { (t.link_pod) }
+        }
+    }
+}
+
+/// The apps with access: what each may do, since when, when last used and last read, and a
+/// button that revokes it.
+fn active_grants(
+    t: &Text,
+    rows: &[&GrantRow<'_>],
+    access: Option<&[AccessEvent]>,
+    csrf_token: &str,
+) -> Markup {
     let last_access = |grant: &str| {
         access
             .unwrap_or_default()
@@ -225,34 +267,12 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
             .find(|e| e.grant_id.as_deref() == Some(grant))
             .map(|e| rfc3339(e.at)[..16].replace('T', " "))
     };
-    let day = |s: u64| rfc3339(s * 1000)[..10].to_owned();
     html! {
-        h1 { (t.dashboard) }
-        p { (username) }
-        @if let Some(e) = error { p.error role="alert" { (e) } }
-        @if pod.is_some() { p { a href=(routes::HUB_BACKPACK) { (t.backpack) } } }
-        dl {
-            dt { (t.your_webid) } dd { (webid) }
-            dt { (t.your_pod) } dd { @match pod { Some(p) => a href=(p) { (p) }, None => (t.no_pod) } }
-        }
-        @if pod.is_none() {
-            h2 { (t.link_pod) }
-            p.note { (t.link_pod_hint) }
-            form method="post" action=(routes::HUB_LINK_POD) {
-                (csrf(csrf_token))
-                label for="pod_url" { (t.pod_url) }
-                input id="pod_url" name="pod_url" type="url" required placeholder="https://pod.example/";
-                label for="code" { (t.link_code) }
-                input id="code" name="code" required autocomplete="off";
-                button.primary type="submit" { (t.link_pod) }
-            }
-        }
-        h2 { (t.grants) }
-        @if active.is_empty() { p { (t.no_grants) } } @else {
+        @if rows.is_empty() { p { (t.no_grants) } } @else {
             table {
                 thead { tr { th scope="col" { (t.app) } th scope="col" { (t.access) } th scope="col" { (t.since) } th scope="col" { (t.last_used) } th scope="col" { (t.last_access) } th scope="col" { span.visually-hidden { (t.revoke) } } } }
                 tbody {
-                    @for row in &active {
+                    @for row in rows {
                         tr {
                             td { (row.client_name) }
                             td { ul { @for line in access_lines(t, &row.grant.scope, &row.grant.details) { li { (line) } } } }
@@ -270,22 +290,31 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                 }
             }
         }
-        @if !ended.is_empty() {
-            h2 { (t.ended_access) }
-            table {
-                thead { tr { th scope="col" { (t.app) } th scope="col" { (t.since) } th scope="col" { (t.ended_on) } } }
-                tbody {
-                    @for row in &ended {
-                        tr {
-                            td { (row.client_name) }
-                            td { (day(row.grant.created)) }
-                            td { (row.grant.revoked.map(day).unwrap_or_default()) }
-                        }
+    }
+}
+
+/// Grants that ended, with the day each ended.
+fn ended_grants(t: &Text, rows: &[&GrantRow<'_>]) -> Markup {
+    html! {
+        h2 { (t.ended_access) }
+        table {
+            thead { tr { th scope="col" { (t.app) } th scope="col" { (t.since) } th scope="col" { (t.ended_on) } } }
+            tbody {
+                @for row in rows {
+                    tr {
+                        td { (row.client_name) }
+                        td { (day(row.grant.created)) }
+                        td { (row.grant.revoked.map(day).unwrap_or_default()) }
                     }
                 }
             }
         }
-        h2 { (t.who_read) }
+    }
+}
+
+/// The newest entries of the pod's access log, with app names; or why there are none.
+fn access_log(t: &Text, access: Option<&[AccessEvent]>, name: &dyn Fn(&str) -> String) -> Markup {
+    html! {
         @match access {
             None => p.note { (t.log_unavailable) },
             Some([]) => p { (t.no_reads) },
@@ -303,10 +332,21 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
                 }
             },
         }
-        h2 { (t.activity) }
+    }
+}
+
+/// The account's activity (grants given, used, revoked), in plain words.
+fn activity(t: &Text, events: &[AuditEvent], name: &dyn Fn(&str) -> String) -> Markup {
+    html! {
         @if events.is_empty() { p { (t.no_activity) } } @else {
             ul { @for e in events { li { time datetime=(rfc3339(e.at * 1000)) { (rfc3339(e.at * 1000)[..16].replace('T', " ")) } " — " (t.event(&e.event, &name(&e.client_id))) } } }
         }
+    }
+}
+
+/// Logging out, and deleting the account (behind a disclosure, with the password).
+fn account_actions(t: &Text, csrf_token: &str) -> Markup {
+    html! {
         form method="post" action=(routes::HUB_LOGOUT) {
             (csrf(csrf_token))
             button type="submit" { (t.logout) }
