@@ -2,21 +2,23 @@
 //!
 //! Every entry of `manifest.jsonld` runs: evaluation tests compare canonical N-Quads byte for byte,
 //! map tests compare the issued blank node labels, and the negative test must be refused as too
-//! complex. The SHA-256 evaluation tests and the negative test run through the signer's own entry
-//! point, `op_protocol::proof::canon::canonicalize_quads`; the SHA-384 and label-map variants,
-//! which the signer never uses, run on `sophia_c14n` directly. [`KNOWN_FAILURES`] lists the tests expected to fail, each with its reason.
+//! complex. Every test runs through `op_protocol::proof::canon`: the SHA-256 evaluation tests and
+//! the negative test through `canonicalize_quads`, the signer's own entry point; the SHA-384
+//! variants through `canonicalize_quads_with`, the label maps through `canonical_labels`.
+//! [`KNOWN_FAILURES`] lists the tests expected to fail, each with its reason.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use op_protocol::proof::ProofError;
-use op_protocol::proof::canon::{Quad, canonicalize_quads};
+use op_protocol::proof::canon::{
+    CanonHash, Quad, canonical_labels, canonicalize_quads, canonicalize_quads_with,
+};
 use sophia_api::parser::QuadParser;
 use sophia_api::source::QuadSource;
-use sophia_c14n::rdfc10;
 use sophia_turtle::parser::nq::NQuadsParser;
 
-/// Tests expected to fail, with the reason. Empty: sophia_c14n passes the whole suite.
+/// Tests expected to fail, with the reason. Empty: our canonicalisation passes the whole suite.
 const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 fn suite() -> PathBuf {
@@ -44,31 +46,25 @@ fn run(entry: &serde_json::Value) -> Result<(), String> {
     match field("type") {
         "rdfc:RDFC10EvalTest" => {
             let got = if sha384 {
-                let mut out = Vec::new();
-                rdfc10::normalize_sha384(&input, &mut out).map_err(|e| e.to_string())?;
-                String::from_utf8(out).map_err(|e| e.to_string())?
+                canonicalize_quads_with(&input, CanonHash::Sha384)
             } else {
                 canonicalize_quads(&input)
-                    .map_err(|e| e.to_string())?
-                    .as_str()
-                    .to_owned()
-            };
+            }
+            .map_err(|e| e.to_string())?
+            .as_str()
+            .to_owned();
             let want = read(field("result"));
             (got == want)
                 .then_some(())
                 .ok_or(format!("got\n{got}\nwant\n{want}"))
         }
         "rdfc:RDFC10MapTest" => {
-            let (_, map) = if sha384 {
-                rdfc10::relabel_sha384(&input)
+            let hash = if sha384 {
+                CanonHash::Sha384
             } else {
-                rdfc10::relabel(&input)
-            }
-            .map_err(|e| e.to_string())?;
-            let got: BTreeMap<String, String> = map
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.as_str().to_owned()))
-                .collect();
+                CanonHash::Sha256
+            };
+            let got = canonical_labels(&input, hash).map_err(|e| e.to_string())?;
             let want: BTreeMap<String, String> =
                 serde_json::from_str(&read(field("result"))).map_err(|e| e.to_string())?;
             (got == want)
