@@ -16,6 +16,9 @@ pub mod pages;
 pub mod people;
 pub mod platforms;
 
+#[cfg(test)]
+mod handler_tests;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, HttpResponseBuilder, web};
 use op_protocol::routes;
