@@ -10,6 +10,7 @@
 //! where part must match exactly one solution; every triple to delete must be present; then the
 //! deletes are removed and the inserts added. A request's steps apply in order, all or nothing.
 
+pub mod job;
 mod scan;
 pub mod sparql;
 

@@ -12,7 +12,8 @@ use crate::http::headers::{self, ALLOW_DOCUMENT};
 use crate::pod::error::PodError;
 use crate::pod::model::Kind;
 use crate::pod::ops::{self, Content, Written};
-use crate::pod::patch::{N3Patch, Patch, sparql};
+use crate::pod::patch::job::PatchJob;
+use crate::pod::patch::{self, N3Patch, Patch, sparql};
 use crate::pod::rdf;
 
 use super::Target;
@@ -94,7 +95,7 @@ impl Target<'_> {
             N3Patch::parse(text, &self.url(), patch_limits).map(Patch::from)
         }
         .map_err(PodError::Patch)?;
-        let job = ops::PatchJob {
+        let job = PatchJob {
             patch: std::sync::Arc::new(patch),
             base: self.url(),
             budget: limits.rdf_budget(),
@@ -103,7 +104,8 @@ impl Target<'_> {
         let now = self.state.clock.now_millis();
         let target = (&self.pod, &self.path);
         let work = &self.state.work;
-        let written = ops::patch(&self.state.store, target, &job, conditions, work, now).await?;
+        let written =
+            patch::job::patch(&self.state.store, target, &job, conditions, work, now).await?;
         Ok(self.written(written, None))
     }
 
