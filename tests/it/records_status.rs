@@ -50,29 +50,27 @@ pub struct Platform {
 
 /// Discovers the hub as `registered` and registers a fresh signing key for it.
 pub async fn platform(stack: &Stack, registered: &Registered) -> Platform {
+    platform_at(
+        &stack.issuer,
+        &registered.id,
+        registered.secret.clone().unwrap(),
+    )
+    .await
+}
+
+/// Discovers the hub at `hub` as the platform `id` and registers a fresh signing key for it.
+pub async fn platform_at(hub: &str, id: &str, secret: String) -> Platform {
     let http = op_connector::hub::http_client();
-    let secret = registered.secret.clone().unwrap();
-    let client = HubClient::discover(
-        http.clone(),
-        &stack.issuer,
-        &registered.id,
-        Some(&secret),
-        REDIRECT,
-    )
-    .await
-    .unwrap();
+    let client = HubClient::discover(http.clone(), hub, id, Some(&secret), REDIRECT)
+        .await
+        .unwrap();
     let key = KeyPair::from_seed(rand::random());
-    let method = op_connector::hub::register_key(
-        &http,
-        &stack.issuer,
-        &registered.id,
-        &secret,
-        &key.public().to_multibase(),
-    )
-    .await
-    .unwrap();
+    let method =
+        op_connector::hub::register_key(&http, hub, id, &secret, &key.public().to_multibase())
+            .await
+            .unwrap();
     let issuer = Issuer {
-        url: format!("{}/platforms/{}", stack.issuer, registered.id),
+        url: format!("{hub}/platforms/{id}"),
         method,
     };
     let signer = issuer.signer(key).unwrap();
