@@ -53,12 +53,16 @@ def note(ms, ok, what):
         if not ok: errors[what] = errors.get(what, 0) + 1
 def call(conn, method, path, body=None, headers=None, expect=(200,)):
     t0 = time.perf_counter()
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse(); data = r.read(); status = r.status
-    except Exception as e:
-        conn.close(); status, data = type(e).__name__, b""
-    note((time.perf_counter() - t0) * 1000, status in expect, f"{method} {path.split('?')[0][:40]} {status}")
+    # A keep-alive connection the server closed while idle fails once: reconnect and send again.
+    for attempt in (1, 2):
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse(); data = r.read(); status = r.status
+            break
+        except Exception as e:
+            conn.close(); status, data = type(e).__name__, b""
+    kind = "hub" if conn.port == hub.port else "pod"
+    note((time.perf_counter() - t0) * 1000, status in expect, f"{method} {kind} {status}")
     return status, data
 def loop(n):
     tok = json.load(open(f"{work}/token.{n}.json"))
@@ -111,6 +115,7 @@ python3 - "$WORK/samples" "$WORK/windows.jsonl" "$OUT/soak.md" "$MINUTES" "$CONN
 import json, sys
 samples = [list(map(int, l.split())) for l in open(sys.argv[1]) if l.strip()]
 windows = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+samples = samples[:max(len(windows), 3)]  # not the ones taken after the load ended
 out, minutes, conns = sys.argv[3], sys.argv[4], sys.argv[5]
 rss_pct, rss_slack, fd_growth, alive, commit = float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8]), sys.argv[9], sys.argv[10]
 lines = [f"\n### soak ({minutes} min, {conns} loops, commit {commit})\n",
@@ -119,8 +124,8 @@ lines = [f"\n### soak ({minutes} min, {conns} loops, commit {commit})\n",
 errors = 0
 for s, w in zip(samples, windows + [{}] * (len(samples) - len(windows))):
     e = w.get("errors", {}); errors += sum(e.values())
-    p99 = w.get("p99_ms")
-    lines.append(f"| {s[0]} | {s[1] / 1024:.1f} | {s[2]} | {s[3]} | {s[4] // 1024:,} | {w.get('requests', '—'):,} | "
+    p99 = w.get("p99_ms"); reqs = f"{w['requests']:,}" if "requests" in w else "—"
+    lines.append(f"| {s[0]} | {s[1] / 1024:.1f} | {s[2]} | {s[3]} | {s[4] // 1024:,} | {reqs} | "
                  f"{'—' if p99 is None else f'{p99:.1f}'} | {' '.join(f'{k}×{v}' for k, v in e.items()) or 0} |")
 third = max(len(samples) // 3, 1)
 mean = lambda xs: sum(xs) / len(xs)
