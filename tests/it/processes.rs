@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
 use crate::harness::ADMIN_TOKEN;
-use crate::stack::HUB_ADMIN;
+use crate::stack::{HUB_ADMIN, REDIRECT};
 
 /// One running program; its stdout stays open so a late line cannot fail on a closed pipe.
 pub struct Running {
@@ -111,5 +111,33 @@ impl Processes {
             running.child.start_kill().unwrap();
             running.child.wait().await.unwrap();
         }
+    }
+
+    /// Registers a client at the hub through its admin API; its secret, if it has one.
+    pub async fn register(
+        http: &reqwest::Client,
+        issuer: &str,
+        id: &str,
+        kind: &str,
+        public: bool,
+    ) -> Option<String> {
+        let redirects: Vec<&str> = if kind == "resource_server" {
+            vec![]
+        } else {
+            vec![REDIRECT]
+        };
+        let res = http
+            .post(format!("{issuer}/admin/clients"))
+            .bearer_auth(HUB_ADMIN)
+            .json(&serde_json::json!({
+                "id": id, "kind": kind, "name": id, "redirect_uris": redirects,
+                "public": public, "certified": kind == "platform", "purpose": "Testing"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["client_secret"].as_str().map(str::to_owned)
     }
 }

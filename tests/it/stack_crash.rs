@@ -17,7 +17,7 @@ use op_protocol::clock::Clock;
 
 use crate::processes::Processes;
 use crate::records_status::{Platform, platform_at};
-use crate::stack::{Browser, HUB_ADMIN, REDIRECT};
+use crate::stack::{Browser, REDIRECT};
 
 const EXPORT: &str = include_str!("../../protocol/tests/data/gig-export.json");
 
@@ -38,6 +38,10 @@ pub struct Journal {
     /// Access tokens of revoked grants: (token, pod root, refused by the pod once already).
     pub revoked: Vec<(String, String, bool)>,
     pub checks: usize,
+    /// Workers this round's load touched: checked after the round (every worker at the end).
+    pub touched: BTreeSet<String>,
+    /// How many of `retired` were checked already.
+    pub retired_checked: usize,
 }
 
 /// Everything the load shares.
@@ -111,6 +115,9 @@ async fn consent(
 
 /// A new worker: sign-up, the platform's grant, a push, refreshes of an app's grant, its revocation.
 async fn newcomer(w: Arc<World>, worker: String) {
+    w.note(|j| {
+        j.touched.insert(worker.clone());
+    });
     let mut browser = Browser::new();
     let page = browser
         .sign_up(&w.issuer, &worker, "correct horse battery staple")
@@ -205,6 +212,9 @@ async fn push(w: &World, worker: &str, export: &str) {
 
 /// An earlier worker: a later export, a matcher's read, withdrawals (pending ones first).
 async fn regular(w: Arc<World>, worker: String, pick: u64, round: usize) {
+    w.note(|j| {
+        j.touched.insert(worker.clone());
+    });
     let pending: Vec<((String, String), (String, String))> = {
         let j = w.journal.lock().unwrap();
         j.pending
@@ -287,33 +297,6 @@ async fn regular(w: Arc<World>, worker: String, pick: u64, round: usize) {
     }
 }
 
-async fn register(
-    http: &reqwest::Client,
-    issuer: &str,
-    id: &str,
-    kind: &str,
-    public: bool,
-) -> Option<String> {
-    let redirects: Vec<&str> = if kind == "resource_server" {
-        vec![]
-    } else {
-        vec![REDIRECT]
-    };
-    let res = http
-        .post(format!("{issuer}/admin/clients"))
-        .bearer_auth(HUB_ADMIN)
-        .json(&serde_json::json!({
-            "id": id, "kind": kind, "name": id, "redirect_uris": redirects,
-            "public": public, "certified": kind == "platform", "purpose": "Testing"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let body: serde_json::Value = res.json().await.unwrap();
-    body["client_secret"].as_str().map(str::to_owned)
-}
-
 async fn crash_loop(storage: &'static str, default_rounds: usize) {
     let seed = std::env::var("OP_SEED")
         .ok()
@@ -335,9 +318,10 @@ async fn crash_loop(storage: &'static str, default_rounds: usize) {
     let http = crate::harness::client();
     procs.start_hub().await;
     let issuer = procs.issuer();
-    let platform_secret = register(&http, &issuer, "acme", "platform", false).await;
-    register(&http, &issuer, "my-pod-app", "worker_app", true).await;
-    procs.rs_secret = register(&http, &issuer, "pod-server", "resource_server", false).await;
+    let platform_secret = Processes::register(&http, &issuer, "acme", "platform", false).await;
+    Processes::register(&http, &issuer, "my-pod-app", "worker_app", true).await;
+    procs.rs_secret =
+        Processes::register(&http, &issuer, "pod-server", "resource_server", false).await;
     procs.start_pod().await;
     let world = Arc::new(World {
         platform: platform_at(&issuer, "acme", platform_secret.unwrap()).await,
@@ -401,8 +385,9 @@ async fn crash_loop(storage: &'static str, default_rounds: usize) {
         } else {
             procs.start_pod().await;
         }
-        crate::stack_crash_check::invariants(&world, seed, round).await;
+        crate::stack_crash_check::invariants(&world, seed, round, false).await;
     }
+    crate::stack_crash_check::invariants(&world, seed, usize::MAX, true).await;
     let j = world.journal.lock().unwrap();
     eprintln!(
         "{storage}: seed {seed}, {kills} kills, {} invariant checks passed; acknowledged: {} accounts, {} records, {} withdrawals, {} refreshes, {} revocations",
