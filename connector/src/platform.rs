@@ -91,9 +91,9 @@ pub fn sign_with_entry(
     })
 }
 
-/// A platform withdraws records: each is deleted from the worker's pod and flagged revoked in the
-/// platform's status list (re-signed and published at the hub), so copies held elsewhere verify
-/// as revoked too. Returns the status list indexes flagged.
+/// A platform withdraws records: each is flagged revoked in the platform's status list (re-signed
+/// and published at the hub), so copies held elsewhere verify as revoked too, and then deleted
+/// from the worker's pod. Returns the status list indexes flagged.
 pub async fn withdraw(
     session: &crate::session::Session<'_>,
     http: &reqwest::Client,
@@ -127,7 +127,6 @@ pub async fn withdraw(
             flagged.push((list.to_owned(), index));
         }
     }
-    crate::pod::withdraw(session, http, hub.client_id, names).await?;
     let lists: std::collections::BTreeSet<String> =
         flagged.iter().map(|(l, _)| l.clone()).collect();
     for list_url in lists {
@@ -170,5 +169,8 @@ pub async fn withdraw(
         .await
         .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
     }
+    // Deleted only once revoked: a withdrawal cut short before this point finds the records
+    // still there when it is repeated, and flags them again (a bit set twice stays set).
+    crate::pod::withdraw(session, http, hub.client_id, names).await?;
     Ok(flagged.into_iter().map(|(_, i)| i).collect())
 }

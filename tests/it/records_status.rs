@@ -52,34 +52,28 @@ pub struct Platform {
 
 /// Discovers the hub as `registered` and registers a fresh signing key for it.
 pub async fn platform(stack: &Stack, registered: &Registered) -> Platform {
-    let http = op_connector::hub::http_client();
-    let secret = registered.secret.clone().unwrap();
-    let client = HubClient::discover(
-        http.clone(),
+    platform_at(
         &stack.issuer,
         &registered.id,
-        Some(&secret),
-        REDIRECT,
+        registered.secret.clone().unwrap(),
         stack.clock.clone(),
     )
     .await
-    .unwrap();
+}
+
+/// Discovers the hub at `hub` as the platform `id` and registers a fresh signing key for it.
+pub async fn platform_at(hub: &str, id: &str, secret: String, clock: Clock) -> Platform {
+    let http = op_connector::hub::http_client();
+    let client = HubClient::discover(http.clone(), hub, id, Some(&secret), REDIRECT, clock)
+        .await
+        .unwrap();
     let key = KeyPair::from_seed(rand::random());
-    let method = op_connector::hub::register_key(
-        &http,
-        &stack.issuer,
-        &registered.id,
-        &secret,
-        &key.public().to_multibase(),
-    )
-    .await
-    .unwrap();
+    let method =
+        op_connector::hub::register_key(&http, hub, id, &secret, &key.public().to_multibase())
+            .await
+            .unwrap();
     let issuer = Issuer {
-        url: format!(
-            "{}{}",
-            stack.issuer,
-            op_protocol::routes::hub_platform(&registered.id)
-        ),
+        url: format!("{hub}{}", op_protocol::routes::hub_platform(id)),
         method,
     };
     let signer = issuer.signer(key).unwrap();
