@@ -13,12 +13,24 @@ use subtle::ConstantTimeEq;
 
 /// A 256-bit random value as URL-safe base64 (43 characters).
 pub fn random_token() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    not_like_a_flag(|| URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
 }
 
 /// A shorter random identifier (128 bits) for ids that are not secrets.
 pub fn random_id() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+    not_like_a_flag(|| URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>()))
+}
+
+/// Draws until the value does not start with `-`: client secrets and codes are pasted into
+/// command lines (`opctl --client-secret …`, `op-pod --hub-client-secret …`), where a leading
+/// `-` reads as a flag. Costs a redraw one time in 64 and log2(64/63) bits of entropy.
+fn not_like_a_flag(draw: impl Fn() -> String) -> String {
+    loop {
+        let value = draw();
+        if !value.starts_with('-') {
+            return value;
+        }
+    }
 }
 
 /// The hub's hashing key.
@@ -67,6 +79,12 @@ pub fn ct_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_start_like_a_command_line_flag() {
+        assert!((0..5_000).all(|_| !random_token().starts_with('-')));
+        assert!((0..5_000).all(|_| !random_id().starts_with('-')));
+    }
 
     #[test]
     fn keyed_hashes_verify_only_the_same_secret_under_the_same_key() {

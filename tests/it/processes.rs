@@ -100,7 +100,7 @@ impl Processes {
             .args(["--admin-token", ADMIN_TOKEN, "--trust", &self.issuer()])
             .args(["--hub-client-id", "pod-server"]);
         if let Some(secret) = &self.rs_secret {
-            cmd.args(["--hub-client-secret", secret]);
+            cmd.arg(format!("--hub-client-secret={secret}"));
         }
         self.pod = Some(start(cmd, "op-pod").await);
     }
