@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak run (issue 13): a release build of `openplatforms up --demo` on loopback ports in a
-# temporary data directory, under a steady mixed load for SOAK_MINUTES (default 10), sampling the
+# temporary data directory, under a steady mixed load (pod reads, writes, listings and deletes;
+# hub pages, refresh-token rotations, log-ins and parked /authorize requests) for SOAK_MINUTES (default 10), sampling the
 # process's RSS, open file descriptors, threads, data directory size and the load's p99 latency
 # every SOAK_SAMPLE_S (30) seconds. Fails on any unexpected answer, or when RSS or open files keep
 # growing: the mean of the last third of the samples against the mean of the first third.
@@ -57,13 +58,22 @@ def call(conn, method, path, body=None, headers=None, expect=(200,)):
     for attempt in (1, 2):
         try:
             conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse(); data = r.read(); status = r.status
+            r = conn.getresponse(); data = r.read(); status = r.status; hdrs = r.getheaders()
             break
         except Exception as e:
-            conn.close(); status, data = type(e).__name__, b""
+            conn.close(); status, data, hdrs = type(e).__name__, b"", []
     kind = "hub" if conn.port == hub.port else "pod"
     note((time.perf_counter() - t0) * 1000, status in expect, f"{method} {kind} {status}")
-    return status, data
+    return status, data, hdrs
+def cookies(hdrs):
+    return "; ".join(v.split(";")[0] for k, v in hdrs if k.lower() == "set-cookie")
+def field(html, name):
+    at = html.index(f'name="{name}" value="') + len(name) + 15
+    return html[at:html.index('"', at)]
+app_redirect = demo["worker_app"]["redirect_uri"]; worker = demo["worker"]
+authorize = "/authorize?" + urllib.parse.urlencode({"response_type": "code", "client_id": app,
+    "redirect_uri": app_redirect, "scope": "openid", "state": "s", "resource": demo["worker"]["pod"],
+    "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"})
 def loop(n):
     tok = json.load(open(f"{work}/token.{n}.json"))
     access, refresh = tok["access_token"], tok["refresh_token"]
@@ -79,9 +89,19 @@ def loop(n):
         if i % 5 == 0: call(p, "DELETE", f"{base}r{(i + 25) % 50}", None, auth, (204, 205, 404))
         if i % 10 == 0: call(h, "GET", "/login")
         if i % 20 == 0: call(h, "GET", "/.well-known/openid-configuration")
+        # A request parked by the hub until its purge (no browser follows it).
+        if (i + n) % 25 == 0: call(h, "GET", authorize, expect=(303,))
+        # A log-in: a browser session that stays in the store until it expires.
+        if (i + 13 * n) % 200 == 0:  # staggered: the hub throttles an account's parallel log-ins
+            s, page, hdrs = call(h, "GET", "/login")
+            if s == 200:
+                form = urllib.parse.urlencode({"csrf": field(page.decode(), "csrf"),
+                    "username": worker["username"], "password": worker["password"]})
+                call(h, "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": cookies(hdrs)}, (303,))
         if i % 50 == 0:
             body = urllib.parse.urlencode({"grant_type": "refresh_token", "client_id": app, "refresh_token": refresh})
-            s, data = call(h, "POST", "/token", body, {"Content-Type": "application/x-www-form-urlencoded"})
+            s, data, _ = call(h, "POST", "/token", body, {"Content-Type": "application/x-www-form-urlencoded"})
             if s == 200:
                 t = json.loads(data); access, refresh = t["access_token"], t["refresh_token"]
 for n in range(1, conns + 1): threading.Thread(target=loop, args=(n,), daemon=True).start()

@@ -22,6 +22,7 @@ mod pod_log;
 mod pod_resources;
 mod pod_solid;
 mod processes;
+mod records_faults;
 mod records_flow;
 mod records_status;
 mod records_verdict;
