@@ -125,11 +125,10 @@ pub async fn sign_up(
         return Err(AccountError::Taken.into());
     }
     let password = password.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let password_hash = hub
+        .password_work(move || hash_password(&password))
         .await
-        .map_err(|e| {
-            SignUpError::Store(op_store::StoreError::from(op_store::KvError(e.to_string())))
-        })?;
+        .map_err(|e| SignUpError::Store(op_store::StoreError::from(op_store::KvError(e))))?;
     let provider = hub.pods.as_ref().filter(|_| pod == PodChoice::Hosted);
     let (webid, pod) = match provider {
         Some(provider) => match provider.create(hub, username.as_str()).await {

@@ -135,6 +135,9 @@ pub fn hub_state(
         secret,
         clock,
         throttle: Arc::default(),
+        password_slots: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        )),
         trusted_proxies: config.trusted_proxies.clone(),
         replay: Arc::default(),
         ttl: config.lifetimes,

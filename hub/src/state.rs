@@ -70,6 +70,9 @@ pub struct Hub {
     pub clock: Clock,
     /// Login throttling.
     pub throttle: Arc<Throttle>,
+    /// Slots for argon2 work (each check holds 19 MiB): at most one per core at a time, so a burst
+    /// of log-ins queues instead of growing memory (docs/RELIABILITY.md, the soak run).
+    pub password_slots: Arc<tokio::sync::Semaphore>,
     /// Reverse proxies whose forwarding headers name the client's address.
     pub trusted_proxies: TrustedProxies,
     /// DPoP proof replay cache.
@@ -93,6 +96,21 @@ pub struct Hub {
 }
 
 impl Hub {
+    /// Runs argon2 work (hashing or checking a password) on a blocking thread once a slot is free.
+    pub async fn password_work<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let _slot = self
+            .password_slots
+            .acquire()
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// The current key set.
     pub fn keys(&self) -> KeySet {
         self.keys.read().expect("key set lock").clone()

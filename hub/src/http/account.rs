@@ -156,9 +156,10 @@ pub async fn login(
         |a| a.password_hash.clone(),
     );
     let password = form.password.clone();
-    let ok = web::block(move || account::verify_password(&password, &hash))
+    let ok = hub
+        .password_work(move || account::verify_password(&password, &hash))
         .await
-        .map_err(|e| HubError::Api(500, e.to_string()))?;
+        .map_err(|e| HubError::Api(500, e))?;
     let Some(account) = account.filter(|_| ok) else {
         return Ok(refuse(&browser, 401, AccountError::WrongCredentials));
     };

@@ -91,9 +91,10 @@ pub async fn delete_account(
         )
     })?;
     let (password, hash) = (form.password.clone(), account.password_hash.clone());
-    let ok = web::block(move || account::verify_password(&password, &hash))
+    let ok = hub
+        .password_work(move || account::verify_password(&password, &hash))
         .await
-        .map_err(|e| HubError::Api(500, e.to_string()))?;
+        .map_err(|e| HubError::Api(500, e))?;
     if ok {
         hub.throttle.succeeded(attempt);
     } else {
