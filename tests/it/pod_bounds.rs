@@ -201,3 +201,31 @@ async fn a_broken_unicode_escape_gets_400_not_a_parser_panic() {
     }
     still_serves(&pod).await;
 }
+
+#[tokio::test]
+async fn a_patch_that_builds_an_invalid_iri_gets_400_and_the_document_stays_readable() {
+    // Found by the patch fuzz target: a prefix whose IRI is not valid (here, a non-numeric port
+    // once the local name is appended) was stored, and the document no longer parsed.
+    let pod = PodServer::memory().await;
+    let (status, _) = put(&pod, "/doc", "text/turtle", "<#a> <#p> <#b> .".into()).await;
+    assert_eq!(status, 201);
+    let update =
+        "PREFIX ex: <http://2222222222:22222222222222222222>\nINSERT DATA { <#a> ex:ps \"3\" }";
+    let res = pod
+        .owner(Method::PATCH, "/doc")
+        .header("Content-Type", "application/sparql-update")
+        .body(update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("not a valid IRI"));
+    let res = pod
+        .owner(Method::GET, "/doc")
+        .header("Accept", "text/turtle")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(!res.text().await.unwrap().contains("2222"));
+}

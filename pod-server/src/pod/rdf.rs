@@ -149,6 +149,13 @@ impl Sink {
     pub(crate) fn push<Q: sophia_api::quad::Quad>(&mut self, quad: Q) -> Result<(), RdfError> {
         let (spo, g) = quad.to_spog();
         let quad: Quad = (spo.map(|t| t.into_term()), g.map(|t| t.into_term()));
+        // A prefixed name expands by concatenation, unchecked: an IRI that would not parse back
+        // is refused here, so nothing stored is unreadable later (found by fuzzing SPARQL Update).
+        if let Some(bad) = quad.0.iter().chain(quad.1.iter()).find_map(invalid_iri) {
+            return Err(RdfError::Malformed(format!(
+                "<{bad}> is not a valid IRI (RFC 3987); check the prefix it was built from"
+            )));
+        }
         self.bytes += quad
             .0
             .iter()
@@ -169,6 +176,23 @@ impl Sink {
         }
         self.quads.push(quad);
         Ok(())
+    }
+}
+
+/// The text of an IRI in `term` (itself, a datatype, or inside a quoted triple) that is not a
+/// valid absolute IRI.
+fn invalid_iri(term: &SimpleTerm<'static>) -> Option<String> {
+    // Both of sophia's checks: the RFC 3987 grammar, and the stricter one a parser with a base
+    // applies when it reads the IRI back (ports, for one).
+    let check = |iri: &str| {
+        (sophia_iri::Iri::new(iri).is_err() || BaseIriRef::new(iri.to_owned()).is_err())
+            .then(|| iri.to_owned())
+    };
+    match term {
+        SimpleTerm::Iri(i) => check(i.as_str()),
+        SimpleTerm::LiteralDatatype(_, dt) => check(dt.as_str()),
+        SimpleTerm::Triple(t) => t.iter().find_map(invalid_iri),
+        _ => None,
     }
 }
 
