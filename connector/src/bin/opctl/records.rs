@@ -108,11 +108,7 @@ pub(crate) fn controllers(resolve: &Resolve<'_>, docs: &[Value]) -> Result<Contr
     if issuers.is_empty() {
         return Ok(methods);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(Failure::Failed)?;
+    let runtime = crate::link::runtime()?;
     let http = op_connector::hub::http_client();
     for issuer in issuers {
         let doc = runtime
@@ -157,11 +153,7 @@ pub(crate) fn status_lists(
     if urls.is_empty() {
         return Ok(lists);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(Failure::Failed)?;
+    let runtime = crate::link::runtime()?;
     let http = op_connector::hub::http_client();
     for url in urls {
         let list: Value = runtime
