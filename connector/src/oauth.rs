@@ -81,6 +81,28 @@ pub struct HubClient {
     redirect_uri: String,
     http: reqwest::Client,
     clock: Clock,
+    refreshing: std::sync::Arc<RefreshTurns>,
+}
+
+/// One refresh at a time per token-store key (striped over a fixed set of locks): refresh tokens
+/// rotate, and presenting one twice is reuse, which revokes the whole grant.
+#[derive(Debug)]
+pub struct RefreshTurns([tokio::sync::Mutex<()>; 64]);
+
+impl Default for RefreshTurns {
+    fn default() -> Self {
+        RefreshTurns(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+impl RefreshTurns {
+    /// The lock for `key`.
+    pub fn of(&self, key: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        &self.0[(h.finish() % 64) as usize]
+    }
 }
 
 /// What to ask the worker for.
@@ -149,12 +171,18 @@ impl HubClient {
             redirect_uri: redirect_uri.to_owned(),
             http,
             clock,
+            refreshing: Default::default(),
         })
     }
 
     /// The clock this client reckons token expiry on.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Whose turn it is to refresh the tokens stored under each key.
+    pub fn refresh_turns(&self) -> &RefreshTurns {
+        &self.refreshing
     }
 
     fn oauth(&self) -> Result<Oauth, ConnectorError> {
@@ -252,11 +280,11 @@ impl HubClient {
             .request_async(&http)
             .await
             .map_err(token_error)?;
-        Ok(Tokens::from_response(
-            &response,
-            &tokens.pod,
-            self.clock.now_secs(),
-        ))
+        let mut fresh = Tokens::from_response(&response, &tokens.pod, self.clock.now_secs());
+        if fresh.moved_from.is_none() {
+            fresh.moved_from = tokens.moved_from.clone();
+        }
+        Ok(fresh)
     }
 }
 
@@ -281,17 +309,38 @@ fn token_error<T: std::error::Error>(
 }
 
 impl Tokens {
+    /// The tokens of a token response. Their pod is the access token's audience when that is a
+    /// pod root (the worker may have moved their data since `pod` was asked for), else `pod`.
     fn from_response(response: &oauth2::basic::BasicTokenResponse, pod: &str, now: u64) -> Tokens {
         let expires_in = response.expires_in().map_or(300, |d| d.as_secs());
+        let access_token = response.access_token().secret().clone();
+        let audience = crate::session::claims_of(&access_token)
+            .and_then(|c| c.get("aud")?.as_str().map(str::to_owned))
+            .filter(|aud| is_pod_root(aud));
         Tokens {
-            access_token: response.access_token().secret().clone(),
+            access_token,
             refresh_token: response.refresh_token().map(|r| r.secret().clone()),
             expires_at: now + expires_in,
-            pod: pod.to_owned(),
+            moved_from: audience
+                .as_deref()
+                .filter(|aud| *aud != pod)
+                .map(|_| pod.to_owned()),
+            pod: audience.unwrap_or_else(|| pod.to_owned()),
             scope: response
                 .scopes()
                 .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
                 .unwrap_or_default(),
         }
     }
+}
+
+/// Whether `url` can be a pod root: an absolute http(s) URL ending with `/`, without query or
+/// fragment.
+fn is_pod_root(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "https" | "http")
+            && u.path().ends_with('/')
+            && u.query().is_none()
+            && u.fragment().is_none()
+    })
 }

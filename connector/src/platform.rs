@@ -103,7 +103,7 @@ pub async fn withdraw(
     clock: &Clock,
 ) -> Result<Vec<u64>, ConnectorError> {
     use op_protocol::status::{StatusList, status_list_credential};
-    let (_, pod) = session.access_token(false).await?;
+    let (_, pod) = session.access_token(None).await?;
     let folder = format!("{pod}{}{}/", op_protocol::routes::POD_GIGS, hub.client_id);
     let mut flagged: Vec<(String, u64)> = Vec::new();
     for name in names {

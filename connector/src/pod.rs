@@ -60,8 +60,9 @@ enum Outcome {
     Unchanged,
 }
 
-/// Sends a request with the session's token, refreshing once on 401 and retrying with backoff
-/// on 429, 5xx and network failures.
+/// Sends a request with the session's token, refreshing once on 401 (and following the worker's
+/// data to their new pod when the fresh token names another one) and retrying with backoff on
+/// 429, 5xx and network failures.
 pub async fn send(
     session: &Session<'_>,
     http: &reqwest::Client,
@@ -73,10 +74,13 @@ pub async fn send(
     let mut refreshed = false;
     let mut delay = Duration::from_millis(100);
     let mut attempt = 0;
+    let mut url = url.to_owned();
     loop {
         attempt += 1;
-        let (token, _) = session.access_token(false).await?;
-        let mut req = http.request(method.clone(), url).bearer_auth(&token);
+        let (token, _) = session.access_token(None).await?;
+        // After a move, a URL built on the old pod names the same resource in the new one.
+        url = session.tokens()?.locate(&url);
+        let mut req = http.request(method.clone(), &url).bearer_auth(&token);
         for (k, v) in headers {
             req = req.header(*k, v);
         }
@@ -93,7 +97,7 @@ pub async fn send(
         match req.send().await {
             Ok(res) if res.status() == StatusCode::UNAUTHORIZED && !refreshed => {
                 refreshed = true;
-                session.access_token(true).await?;
+                session.access_token(Some(&token)).await?;
             }
             Ok(res) if res.status() == StatusCode::UNAUTHORIZED => {
                 let body = res.text().await.unwrap_or_default();
@@ -121,7 +125,7 @@ pub async fn send(
             }
             Err(e) => {
                 return Err(ConnectorError::Unreachable {
-                    url: url.to_owned(),
+                    url: url.clone(),
                     reason: e.to_string(),
                 });
             }
@@ -203,7 +207,7 @@ pub async fn push(
     concurrency: usize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<PushSummary, ConnectorError> {
-    let (_, pod) = session.access_token(false).await?;
+    let (_, pod) = session.access_token(None).await?;
     let folder = format!("{pod}{}{platform}/", op_protocol::routes::POD_GIGS);
     let results: Vec<(String, Result<Outcome, ConnectorError>)> =
         futures_util::stream::iter(records)
@@ -240,7 +244,7 @@ pub async fn withdraw(
     platform: &str,
     names: &[String],
 ) -> Result<(), ConnectorError> {
-    let (_, pod) = session.access_token(false).await?;
+    let (_, pod) = session.access_token(None).await?;
     for name in names {
         let url = format!("{pod}{}{platform}/{name}", op_protocol::routes::POD_GIGS);
         let res = send(session, http, Method::DELETE, &url, &[], None).await?;

@@ -35,11 +35,24 @@ impl Session<'_> {
             .ok_or_else(|| ConnectorError::NotLinked(self.key.clone()))
     }
 
-    /// A usable access token, refreshing first when it is about to expire (or `force`d after a 401).
-    pub async fn access_token(&self, force: bool) -> Result<(String, String), ConnectorError> {
-        let tokens = self.tokens()?;
+    /// A usable access token and its pod: the stored one, or a fresh one when it is about to
+    /// expire or when it is `rejected` (the token a pod just answered 401 to). Refreshes of one
+    /// key take turns, and a task that waited for another's refresh uses its result: refresh
+    /// tokens rotate, and presenting one twice would revoke the whole grant.
+    pub async fn access_token(
+        &self,
+        rejected: Option<&str>,
+    ) -> Result<(String, String), ConnectorError> {
         let now = self.client.clock().now_secs();
-        if !force && !tokens.expiring(now, MARGIN_SECS) {
+        let usable =
+            |t: &Tokens| !t.expiring(now, MARGIN_SECS) && rejected != Some(t.access_token.as_str());
+        let tokens = self.tokens()?;
+        if usable(&tokens) {
+            return Ok((tokens.access_token, tokens.pod));
+        }
+        let _turn = self.client.refresh_turns().of(&self.key).lock().await;
+        let tokens = self.tokens()?;
+        if usable(&tokens) {
             return Ok((tokens.access_token, tokens.pod));
         }
         match self.client.refresh(&tokens).await {

@@ -199,7 +199,7 @@ impl PlatformSync<'_> {
         subject: &str,
         skip: &BTreeSet<String>,
     ) -> Result<Vec<Credential>, ConnectorError> {
-        let (_, pod) = self.session.access_token(false).await?;
+        let (_, pod) = self.session.access_token(None).await?;
         let folder = format!(
             "{pod}{}{}/",
             op_protocol::routes::POD_GIGS,

@@ -22,9 +22,28 @@ pub struct Tokens {
     pub pod: String,
     /// Granted scopes.
     pub scope: String,
+    /// The pod the worker's data was at before they last moved it, if they did since these
+    /// tokens were first issued: URLs built on it are followed to [`Tokens::pod`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 impl Tokens {
+    /// `url` at the pod the tokens are for now: a URL under the pod the worker moved from is
+    /// the same resource under the new one.
+    pub fn locate(&self, url: &str) -> String {
+        match self
+            .moved_from
+            .as_deref()
+            .and_then(|old| url.strip_prefix(old))
+        {
+            Some(path) if self.moved_from.as_deref() != Some(self.pod.as_str()) => {
+                format!("{}{path}", self.pod)
+            }
+            _ => url.to_owned(),
+        }
+    }
+
     /// Whether the access token expires within `margin` seconds of `now`.
     pub fn expiring(&self, now: u64, margin: u64) -> bool {
         now + margin >= self.expires_at
@@ -139,7 +158,21 @@ mod tests {
             expires_at: n,
             pod: "https://pod/".into(),
             scope: "gig:write".into(),
+            moved_from: None,
         }
+    }
+
+    #[test]
+    fn a_url_at_the_pod_moved_from_is_located_at_the_new_pod() {
+        let mut t = tokens(1);
+        assert_eq!(
+            t.locate("https://old/alice/gigs/x"),
+            "https://old/alice/gigs/x"
+        );
+        t.moved_from = Some("https://old/alice/".into());
+        assert_eq!(t.locate("https://old/alice/gigs/x"), "https://pod/gigs/x");
+        assert_eq!(t.locate("https://pod/gigs/x"), "https://pod/gigs/x");
+        assert_eq!(t.locate("https://other/gigs/x"), "https://other/gigs/x");
     }
 
     #[test]

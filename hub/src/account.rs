@@ -71,6 +71,9 @@ pub struct PodLink {
     pub root: String,
     /// Provisioned by this hub's pod provider (hosted) or linked by the worker (self-hosted).
     pub hosted: bool,
+    /// Since when the worker's data lives there, Unix seconds (0: not recorded).
+    #[serde(default)]
+    pub since: u64,
 }
 
 /// A worker account.
@@ -107,8 +110,7 @@ pub enum SignUpError {
 pub enum PodChoice {
     /// A pod hosted by this hub's pod provider (when it has one).
     Hosted,
-    /// The worker's own pod, linked later from the dashboard; until then the WebID is the hub's
-    /// `/people/{username}` profile.
+    /// The worker's own pod, linked later from the dashboard.
     OwnPod,
 }
 
@@ -129,27 +131,19 @@ pub async fn sign_up(
         .password_work(move || hash_password(&password))
         .await
         .map_err(|e| SignUpError::Store(op_store::StoreError::from(op_store::KvError(e))))?;
+    let webid = webid_at(hub, &username);
     let provider = hub.pods.as_ref().filter(|_| pod == PodChoice::Hosted);
-    let (webid, pod) = match provider {
-        Some(provider) => match provider.create(hub, username.as_str()).await {
-            Ok(created) => (
-                created.webid,
-                Some(PodLink {
-                    root: created.root,
-                    hosted: true,
-                }),
-            ),
+    let pod = match provider {
+        Some(provider) => match provider.create(hub, username.as_str(), &webid).await {
+            Ok(created) => Some(PodLink {
+                root: created.root,
+                hosted: true,
+                since: hub.now(),
+            }),
             Err(crate::provider::ProvisionError::Taken) => return Err(AccountError::Taken.into()),
             Err(e) => return Err(SignUpError::Provision(e)),
         },
-        None => (
-            hub.url(&format!(
-                "{}#{}",
-                routes::hub_person(username.as_str()),
-                routes::WEBID_FRAGMENT
-            )),
-            None,
-        ),
+        None => None,
     };
     let account = Account {
         username,
@@ -174,6 +168,23 @@ pub async fn sign_up(
     } else {
         Err(AccountError::Taken.into())
     }
+}
+
+/// The WebID this hub anchors for `username`: `{hub}/people/{username}#me`. It stays the same
+/// wherever the worker's pod lives (hosted here, self-hosted, none yet), so the records platforms
+/// sign about it stay theirs when the worker moves their data.
+pub fn webid_at(hub: &crate::state::Hub, username: &Username) -> String {
+    hub.url(&format!(
+        "{}#{}",
+        routes::hub_person(username.as_str()),
+        routes::WEBID_FRAGMENT
+    ))
+}
+
+/// Whether `account`'s WebID is the one this hub anchors (accounts made before WebIDs were
+/// anchored here have their hosted pod's `profile/card#me`, which cannot move with them).
+pub fn webid_anchored_here(hub: &crate::state::Hub, account: &Account) -> bool {
+    account.webid == webid_at(hub, &account.username)
 }
 
 /// Checks a new password against the policy.

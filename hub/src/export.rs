@@ -2,7 +2,6 @@
 //! CV of the records the worker selects, in one zip file.
 
 use crate::backpack::{Folder, Item};
-use crate::state::Hub;
 use maud::{DOCTYPE, Markup, html};
 use op_protocol::record::Verdict;
 
@@ -68,53 +67,14 @@ impl Zip {
     }
 }
 
-/// Every resource of the pod, as `(path inside the pod, stored bytes)`, walking containers.
-pub async fn pod_files(hub: &Hub, webid: &str, root: &str) -> Vec<(String, Vec<u8>)> {
-    let token = crate::provider::dashboard_token(hub, webid, root);
-    let mut files = Vec::new();
-    let mut queue = vec![root.to_owned()];
-    while let Some(url) = queue.pop() {
-        if files.len() > 10_000 {
-            break;
-        }
-        let accept = if url.ends_with('/') {
-            op_protocol::media::RdfFormat::JsonLd.media_type()
-        } else {
-            "*/*"
-        };
-        let Ok(res) = hub
-            .http
-            .get(&url)
-            .bearer_auth(&token)
-            .header("Accept", accept)
-            .send()
-            .await
-        else {
-            continue;
-        };
-        if !res.status().is_success() {
-            continue;
-        }
-        let Ok(bytes) = res.bytes().await else {
-            continue;
-        };
-        let path = url.strip_prefix(root).unwrap_or(&url).to_owned();
-        if url.ends_with('/') {
-            // Only children under this container are followed, so a listing cannot send the
-            // walk outside the pod.
-            let listing = serde_json::from_slice(&bytes).unwrap_or_default();
-            queue.extend(
-                op_protocol::container::contained(&listing)
-                    .into_iter()
-                    .filter(|child| child.len() > url.len() && child.starts_with(url.as_str())),
-            );
-            let name = format!("{path}index.jsonld");
-            files.push((name, bytes.to_vec()));
-        } else {
-            files.push((path, bytes.to_vec()));
-        }
+/// The zip entry of a pod file: documents under their path, a container's listing as
+/// `{path}index.jsonld`.
+pub fn entry_name(file: &crate::pod_files::PodFile) -> String {
+    if file.is_container() {
+        format!("pod/{}index.jsonld", file.path)
+    } else {
+        format!("pod/{}", file.path)
     }
-    files
 }
 
 /// The records of `folder` that enter the CV: verified ones, and those of uncertified platforms

@@ -24,7 +24,7 @@ pub const REVOKED_TOKENS: Table<u64> = Table::new(b'j');
 /// pods' followers store it like any revoked grant and refuse a token whose `jti` it names.
 /// Grant ids are `{username}~…` with slug usernames, so the two can never collide.
 pub fn token_feed_id(jti: &str) -> String {
-    format!("jti:{jti}")
+    op_protocol::revocation::token(jti)
 }
 
 /// A worker's consent to one client, for one pod.
@@ -102,7 +102,8 @@ impl RefreshToken {
 pub struct Revocation {
     /// Position in the feed, from 1.
     pub seq: u64,
-    /// The revoked grant.
+    /// What it revokes: a grant, a grant at one pod, or a token (see
+    /// [`op_protocol::revocation`]).
     pub grant_id: String,
     /// When, Unix seconds.
     pub revoked_at: u64,
@@ -113,12 +114,25 @@ pub struct Revocation {
 pub struct AuditEvent {
     /// When, Unix seconds.
     pub at: u64,
-    /// What happened: `consent_given`, `consent_denied`, `grant_revoked`, `code_replayed`, `refresh_reused`.
+    /// What happened: `consent_given`, `consent_denied`, `grant_revoked`, `code_replayed`,
+    /// `refresh_reused`, `pod_linked`, `pod_moved`.
     pub event: String,
     /// The client involved.
     pub client_id: String,
     /// The grant involved.
     pub grant_id: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event of the worker's own, with no client or grant involved.
+    pub fn of(at: u64, event: &str) -> AuditEvent {
+        AuditEvent {
+            at,
+            event: event.to_owned(),
+            client_id: String::new(),
+            grant_id: None,
+        }
+    }
 }
 
 /// Records an audit event for `username` inside a write.
@@ -173,7 +187,7 @@ pub fn revoke_in_tx(
     Ok(Some(entry))
 }
 
-/// Appends a feed entry for `id` (a grant id or a [`token_feed_id`]).
+/// Appends a feed entry for `id` (see [`op_protocol::revocation`] for what it may name).
 fn append_feed(tx: &mut Tx<'_>, id: &str, now: u64) -> Result<Revocation, StoreError> {
     let seq = COUNTERS.get_tx(tx, "revocations")?.unwrap_or(0) + 1;
     COUNTERS.put(tx, "revocations", &seq);
@@ -199,6 +213,36 @@ pub fn revoke_token_in_tx(
     }
     REVOKED_TOKENS.put(tx, jti, &exp);
     append_feed(tx, &token_feed_id(jti), now).map(Some)
+}
+
+/// Points the grants `ids` that still hold tokens for the pod at `from` at the pod at `to`,
+/// inside a write: the worker moved their data, and their consent goes with it. Each moved grant
+/// gets a feed entry ([`op_protocol::revocation::moved`]) so the old pod refuses its tokens from
+/// now on; a refresh gives tokens for the new pod. Returns the feed entries.
+pub fn move_in_tx(
+    tx: &mut Tx<'_>,
+    ids: &[String],
+    from: &str,
+    to: &str,
+    now: u64,
+) -> Result<Vec<Revocation>, StoreError> {
+    let mut moved = Vec::new();
+    for id in ids {
+        let Some(mut grant) = GRANTS.get_tx(tx, id)? else {
+            continue;
+        };
+        if grant.revoked.is_some() || grant.resource.as_deref() != Some(from) {
+            continue;
+        }
+        grant.resource = Some(to.to_owned());
+        GRANTS.put(tx, id, &grant);
+        moved.push(append_feed(
+            tx,
+            &op_protocol::revocation::moved(id, from),
+            now,
+        )?);
+    }
+    Ok(moved)
 }
 
 /// Feed entries after `after`, oldest first.

@@ -18,6 +18,7 @@ pub mod link;
 pub mod oauth_error;
 pub mod outbound;
 pub mod platform;
+pub mod pod_files;
 pub mod provider;
 pub mod proxy;
 pub mod purge;

@@ -1,9 +1,10 @@
 //! Linking a self-hosted pod: the worker gives the pod's URL and the one-time code its pod
-//! server printed; the hub presents the code to that pod server with its own service token; the
-//! answer (the pod's root and WebID) proves the worker controls the pod. The pod cannot choose
-//! someone else's identity: the WebID must lie under the pod's root and its profile must name
-//! this hub as the WebID's OpenID issuer. Once linked, the hub gives the pod server credentials
-//! to follow the revocation feed with, so a revoked grant stops working there too.
+//! server printed; the hub presents the code to that pod server with its own service token and
+//! the worker's WebID (the one this hub anchors for them); the pod server makes that WebID the
+//! pod's owner, and its answer (the pod's root and owner) proves the worker controls the pod.
+//! Once linked, the hub gives the pod server credentials to follow the revocation feed with, so
+//! a revoked grant stops working there too. Moving a worker's data between a pod hosted here and
+//! their own is in [`moving`].
 //!
 //! Every request goes through [`crate::outbound`]: no private addresses (unless allowed), no
 //! redirects, bounded answers, and no foreign body is ever shown to the worker.
@@ -18,7 +19,7 @@ use crate::grant::{self, AuditEvent};
 use crate::outbound::OutboundError;
 use crate::state::Hub;
 
-mod profile;
+pub mod moving;
 
 /// Linking failed; the message says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -40,20 +41,29 @@ struct Linked {
     webid: String,
 }
 
-/// Links `pod_url` to `username`'s account if the pod server accepts `code`.
+/// Links `pod_url` to `username`'s account, which has no pod yet, if the pod server accepts
+/// `code`.
 pub async fn link(
     hub: &Hub,
     username: &str,
     pod_url: &str,
     code: &str,
 ) -> Result<PodLink, LinkError> {
+    let account = ACCOUNTS
+        .get(&hub.store, username)?
+        .ok_or_else(|| LinkError::Refused("no such account".into()))?;
+    if account.pod.is_some() {
+        return Err(LinkError::Refused(
+            "you already have a pod; to use another one, move your data there".into(),
+        ));
+    }
     let url = pod_root(hub, pod_url)?;
-    let linked = redeem(hub, &url, code).await?;
-    let webid = profile::check_webid(hub, &url, &linked.webid).await?;
+    claim(hub, &url, code, &account.webid).await?;
     hand_feed_credentials(hub, &url, username).await?;
     let link = PodLink {
-        root: linked.root,
+        root: url.to_string(),
         hosted: false,
+        since: hub.now(),
     };
     let (user, stored, now) = (username.to_owned(), link.clone(), hub.now());
     hub.store
@@ -62,22 +72,26 @@ pub async fn link(
                 return Ok(());
             };
             account.pod = Some(stored);
-            account.webid = webid;
             ACCOUNTS.put(tx, &user, &account);
-            grant::audit(
-                tx,
-                &user,
-                AuditEvent {
-                    at: now,
-                    event: "pod_linked".into(),
-                    client_id: String::new(),
-                    grant_id: None,
-                },
-            );
+            grant::audit(tx, &user, AuditEvent::of(now, "pod_linked"));
             Ok::<_, op_store::StoreError>(())
         })
         .await?;
     Ok(link)
+}
+
+/// Presents `code` to the pod server at `root` with `webid` as the owner to be; succeeds when
+/// the pod server answers that this very pod is now owned by that WebID.
+async fn claim(hub: &Hub, root: &Url, code: &str, webid: &str) -> Result<(), LinkError> {
+    let linked = redeem(hub, root, code, webid).await?;
+    if linked.webid != webid {
+        return Err(LinkError::Refused(format!(
+            "the pod server at {} did not make your WebID ({webid}) the pod's owner; update \
+             op-pod and print a new code",
+            root.origin().ascii_serialization()
+        )));
+    }
+    Ok(())
 }
 
 /// The pod's root URL as the worker typed it, checked: https (plain http only on loopback), a
@@ -107,7 +121,7 @@ fn pod_root(hub: &Hub, pod_url: &str) -> Result<Url, LinkError> {
 }
 
 /// Presents the code; the pod server answers with the pod's root and its owner's WebID.
-async fn redeem(hub: &Hub, root: &Url, code: &str) -> Result<Linked, LinkError> {
+async fn redeem(hub: &Hub, root: &Url, code: &str, webid: &str) -> Result<Linked, LinkError> {
     let origin = root.origin().ascii_serialization();
     let endpoint = pod_endpoint(root, op_protocol::routes::POD_LINK);
     let token = crate::provider::service_token(hub, &format!("{origin}/"));
@@ -116,7 +130,7 @@ async fn redeem(hub: &Hub, root: &Url, code: &str) -> Result<Linked, LinkError> 
         .request(reqwest::Method::POST, &endpoint)
         .map_err(refused)?
         .bearer_auth(token)
-        .json(&serde_json::json!({ "code": code.trim() }));
+        .json(&serde_json::json!({ "code": code.trim(), "owner": webid }));
     let (status, _, body) =
         hub.outbound.send(request).await.map_err(|e| {
             LinkError::Refused(format!("cannot link the pod server at {origin}: {e}"))

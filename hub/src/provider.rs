@@ -21,24 +21,19 @@ const SERVICE_TOKEN_SECS: u64 = 60;
 /// A one-minute owner token for the worker's own pod, for the hub's dashboard (the worker's own
 /// app): read the pod's access log.
 pub fn dashboard_token(hub: &crate::state::Hub, webid: &str, pod_root: &str) -> String {
-    let now = hub.now();
-    let claims = op_protocol::token::AccessClaims {
-        iss: hub.issuer.clone(),
-        sub: webid.to_owned(),
-        aud: pod_root.to_owned(),
-        client_id: hub.issuer.clone(),
-        scope: op_protocol::scope::Scope::PodOwner.as_str().to_owned(),
-        authorization_details: Vec::new(),
-        jti: crate::secret::random_id(),
-        iat: now,
-        exp: now + SERVICE_TOKEN_SECS,
-        nbf: None,
-        grant_id: None,
-        webid: Some(webid.to_owned()),
-        cnf: None,
-    };
-    hub.keys()
-        .sign(op_protocol::token::ACCESS_TOKEN_TYP, &claims)
+    let owner = op_protocol::scope::Scope::PodOwner.as_str();
+    hub_token(hub, webid, pod_root, owner, None, Some(webid))
+}
+
+/// A one-minute token of `grant_id` for the pod at `pod_root`, with no scope: it can do nothing
+/// but show whether that pod still accepts the grant's tokens there (a move waits for a 401).
+pub fn grant_probe_token(
+    hub: &crate::state::Hub,
+    webid: &str,
+    pod_root: &str,
+    grant_id: &str,
+) -> String {
+    hub_token(hub, webid, pod_root, "", Some(grant_id), None)
 }
 
 /// The latest entries of the worker's pod's access log; `None` when the pod cannot be reached.
@@ -66,20 +61,32 @@ pub async fn access_log(
 
 /// A token the hub signs for itself to call a pod server's admin API.
 pub fn service_token(hub: &crate::state::Hub, audience: &str) -> String {
+    hub_token(hub, &hub.issuer, audience, "", None, None)
+}
+
+/// A one-minute access token the hub issues to itself (`client_id` = its issuer URL).
+fn hub_token(
+    hub: &crate::state::Hub,
+    sub: &str,
+    aud: &str,
+    scope: &str,
+    grant_id: Option<&str>,
+    webid: Option<&str>,
+) -> String {
     let now = hub.now();
     let claims = op_protocol::token::AccessClaims {
         iss: hub.issuer.clone(),
-        sub: hub.issuer.clone(),
-        aud: audience.to_owned(),
+        sub: sub.to_owned(),
+        aud: aud.to_owned(),
         client_id: hub.issuer.clone(),
-        scope: String::new(),
+        scope: scope.to_owned(),
         authorization_details: Vec::new(),
         jti: crate::secret::random_id(),
         iat: now,
         exp: now + SERVICE_TOKEN_SECS,
         nbf: None,
-        grant_id: None,
-        webid: None,
+        grant_id: grant_id.map(str::to_owned),
+        webid: webid.map(str::to_owned),
         cnf: None,
     };
     hub.keys()
@@ -107,11 +114,12 @@ pub enum ProvisionError {
 }
 
 impl PodProvider {
-    /// Creates a pod named `name`.
+    /// Creates a pod named `name` owned by `owner` (the worker's WebID at this hub).
     pub async fn create(
         &self,
         hub: &crate::state::Hub,
         name: &str,
+        owner: &str,
     ) -> Result<CreatedPod, ProvisionError> {
         let url = format!("{}{}", self.base, op_protocol::routes::POD_ADMIN_PODS);
         let credential = match &self.admin_token {
@@ -122,7 +130,7 @@ impl PodProvider {
             .http
             .post(&url)
             .bearer_auth(credential)
-            .json(&serde_json::json!({ "name": name }))
+            .json(&serde_json::json!({ "name": name, "owner": owner }))
             .send()
             .await
             .map_err(|e| ProvisionError::Failed(e.to_string()))?;

@@ -110,8 +110,10 @@ pub fn hub_state(
         config.lifetimes.signing_key_keep_secs(),
     )?;
     let secret = secret_key(&store)?;
+    // Never follows redirects: a pod or a platform's document answers where it was asked.
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client with the ring provider");
     let pods = config.pod_provider.as_ref().map(|p| PodProvider {

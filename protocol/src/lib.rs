@@ -19,6 +19,7 @@ pub mod net;
 pub mod path;
 pub mod proof;
 pub mod record;
+pub mod revocation;
 pub mod routes;
 pub mod scope;
 pub mod status;

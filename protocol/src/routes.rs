@@ -79,6 +79,10 @@ pub const POD_FEED_CREDENTIALS: &str = "/.well-known/op-feed-credentials";
 /// Hub: where a worker links a self-hosted pod (POST, dashboard form).
 pub const HUB_LINK_POD: &str = "/pods/link";
 
+/// Hub: where a worker moves their data to their own pod or to a pod hosted by the hub (POST,
+/// dashboard form).
+pub const HUB_MOVE_POD: &str = "/pods/move";
+
 /// Hub: the developer page, where organisations register platforms and matchers (GET, POST).
 pub const HUB_DEVELOPERS: &str = "/developers";
 

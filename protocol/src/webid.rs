@@ -1,11 +1,11 @@
 //! WebID profile documents (Solid WebID Profile): the one shape both servers write — the pod's
-//! `profile/card` and the hub's `/people/{name}` for accounts without a pod.
+//! `profile/card` and the hub's `/people/{name}`, the WebID the hub anchors for each worker.
 
 use crate::vocab::{foaf, pim, schema, solid};
 
 /// A profile as Turtle with IRIs relative to the document (`<#me>`), so the bytes stay true if
-/// the server's public URL changes. `storage` is the pod's root relative to the document (the pod
-/// writes `../`), or `None` for a WebID with no pod; `issuers` are the identity providers the
+/// the server's public URL changes. `storage` is the pod's root, relative to the document (the pod
+/// writes `../`) or absolute (the hub names the worker's pod), or `None` for no pod; `issuers` are the identity providers the
 /// WebID trusts (`solid:oidcIssuer`).
 pub fn profile_turtle(storage: Option<&str>, issuers: &[String]) -> String {
     let mut out = format!(

@@ -154,7 +154,7 @@ async fn read_and_verify(
             ));
         }
     }
-    let (token, _) = session.access_token(false).await?;
+    let (token, _) = session.access_token(None).await?;
     let owner = op_connector::session::webid_of(&token).unwrap_or_default();
     let pod = op_connector::verify::Pod {
         root: &state.pod,

@@ -126,7 +126,7 @@ async fn platform_and_matcher_journeys_through_the_connector() {
         signer: &signer,
         clock: &clock,
     };
-    let webid = format!("{pod_root}profile/card#me");
+    let webid = stack.webid("alice");
     let seen = std::sync::atomic::AtomicUsize::new(0);
     let progress = |n: usize| {
         seen.store(n, std::sync::atomic::Ordering::SeqCst);
@@ -424,7 +424,9 @@ async fn platform_and_matcher_journeys_through_the_connector() {
     assert_eq!(profile.status(), 404, "the hosted pod is deleted");
     assert!(
         matches!(
-            session.access_token(true).await,
+            session
+                .access_token(Some(&session.tokens().unwrap().access_token))
+                .await,
             Err(ConnectorError::Reconnect(_))
         ),
         "every grant was revoked"

@@ -211,7 +211,7 @@ async fn userinfo_takes_a_bound_token_only_with_a_fresh_proof_by_its_key() {
     assert!(
         body["sub"]
             .as_str()
-            .is_some_and(|s| s.starts_with(&stack.pod_root("alice"))),
+            .is_some_and(|s| s == stack.webid("alice")),
         "{body}"
     );
     let res = stack

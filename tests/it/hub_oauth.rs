@@ -77,7 +77,7 @@ async fn openidconnect_completes_discovery_code_pkce_token_userinfo_and_refresh(
         .unwrap()
         .claims(&verifier, &nonce)
         .unwrap();
-    let webid = format!("{pod_root}profile/card#me");
+    let webid = stack.webid("alice");
     assert_eq!(id_claims.subject().as_str(), webid);
 
     // The access token is an RFC 9068 JWT for the pod.

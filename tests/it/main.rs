@@ -19,6 +19,7 @@ mod pod_isolation;
 mod pod_limits;
 mod pod_link;
 mod pod_log;
+mod pod_move;
 mod pod_resources;
 mod pod_solid;
 mod processes;

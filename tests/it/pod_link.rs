@@ -115,10 +115,15 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
     .await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     let dashboard = browser.get(&format!("{}/", hub.issuer)).await;
-    assert!(
-        dashboard.body.contains(&format!("{root}profile/card#me")),
-        "the WebID is now the pod's"
+    // Bob's WebID stays the one the hub anchors for him; its profile now names his pod.
+    let webid = format!(
+        "{}{}#me",
+        hub.issuer,
+        op_protocol::routes::hub_person("bob")
     );
+    assert!(dashboard.body.contains(&webid), "{}", dashboard.body);
+    let profile = http.get(&webid).send().await.unwrap().text().await.unwrap();
+    assert!(profile.contains(&format!("<{root}>")), "{profile}");
     assert!(!dashboard.body.contains("Link your own pod"));
     let again = link(
         &mut browser,
@@ -128,8 +133,16 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
         code.clone(),
     )
     .await;
-    assert_eq!(again.status, 400, "a code works once");
-    assert!(again.body.contains("used or expired"), "{}", again.body);
+    assert_eq!(again.status, 400, "one pod per account");
+    assert!(again.body.contains("already have a pod"), "{}", again.body);
+    // Someone else with the same code gets nothing: a code works once.
+    let mut eve = Browser::new();
+    eve.sign_up(&hub.issuer, "eve", "correct horse battery staple")
+        .await;
+    let csrf = eve.get(&format!("{}/", hub.issuer)).await.csrf();
+    let stolen = link(&mut eve, &hub.issuer, csrf, root.clone(), code.clone()).await;
+    assert_eq!(stolen.status, 400, "a code works once");
+    assert!(stolen.body.contains("used or expired"), "{}", stolen.body);
 
     // Bob's own app now gets owner tokens for his pod from the hub.
     let verifier = "a-very-long-pkce-verifier-string-for-this-test-0123456789";
@@ -299,7 +312,7 @@ async fn link_fake(base: &str) -> (Page, Page) {
 }
 
 #[tokio::test]
-async fn a_pod_server_cannot_hand_the_hub_a_webid_outside_the_pod() {
+async fn a_pod_server_that_does_not_take_the_workers_webid_as_owner_is_not_linked() {
     let (base, server) = fake_server(|own, _, path| match path {
         op_protocol::routes::POD_LINK => (
             200,
@@ -315,40 +328,12 @@ async fn a_pod_server_cannot_hand_the_hub_a_webid_outside_the_pod() {
     .await;
     let (page, dashboard) = link_fake(&base).await;
     assert_eq!(page.status, 400, "{}", page.body);
-    assert!(page.body.contains("not inside the pod"), "{}", page.body);
-    assert!(!dashboard.body.contains("victim.example"));
     assert!(
-        dashboard.body.contains("Link your own pod"),
-        "nothing was linked"
-    );
-    server.abort();
-}
-
-#[tokio::test]
-async fn a_webid_whose_profile_does_not_name_this_hub_is_not_linked() {
-    let (base, server) = fake_server(|own, _, path| match path {
-        op_protocol::routes::POD_LINK => (
-            200,
-            "application/json",
-            serde_json::json!({"root": format!("{own}/"), "webid": format!("{own}/card#me")})
-                .to_string(),
-        ),
-        "/card" => (
-            200,
-            "text/turtle",
-            "<#me> <http://www.w3.org/ns/solid/terms#oidcIssuer> <https://other-hub.example>."
-                .to_owned(),
-        ),
-        _ => (404, "text/plain", String::new()),
-    })
-    .await;
-    let (page, dashboard) = link_fake(&base).await;
-    assert_eq!(page.status, 400, "{}", page.body);
-    assert!(
-        page.body.contains("does not name this hub"),
+        page.body.contains("did not make your WebID"),
         "{}",
         page.body
     );
+    assert!(!dashboard.body.contains("victim.example"));
     assert!(
         dashboard.body.contains("Link your own pod"),
         "nothing was linked"

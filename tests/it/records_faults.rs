@@ -42,7 +42,7 @@ async fn a_withdrawal_cut_short_by_the_hub_keeps_the_record_and_completes_when_r
         signer: &p.signer,
         clock: &clock,
     };
-    let webid = format!("{root}profile/card#me");
+    let webid = stack.webid("alice");
     let pushed = sync.push(EXPORT, &webid, 2, &|_| {}).await.unwrap();
     let name = pushed
         .created
@@ -80,7 +80,7 @@ async fn a_withdrawal_cut_short_by_the_hub_keeps_the_record_and_completes_when_r
         ),
         "{gone:?}"
     );
-    let owner = format!("{root}profile/card#me");
+    let owner = stack.webid("alice");
     let pod = op_connector::verify::Pod {
         root: &root,
         owner: &owner,

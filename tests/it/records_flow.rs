@@ -103,7 +103,7 @@ async fn records_signed_by_a_registered_platform_verify_after_a_round_trip_throu
     );
 
     // It converts its export, signs each record and writes it into its folder in the pod.
-    let webid = format!("{}profile/card#me", stack.pod_root("alice"));
+    let webid = stack.webid("alice");
     let mut issuance = Issuance::new(
         &issuer,
         DateTime::parse("2026-01-01T00:00:00Z").unwrap(),

@@ -212,7 +212,7 @@ async fn withdrawing_records_revokes_exactly_those_records_everywhere() {
                 signer: &p.signer,
                 clock: &clock,
             };
-            let webid = format!("{}profile/card#me", stack.pod_root(worker));
+            let webid = stack.webid(worker);
             let first = sync.push(EXPORT, &webid, 4, &|_| {}).await.unwrap();
             assert_eq!(first.created.len(), 6, "{first:?}");
             if rng.next().is_multiple_of(2) {
@@ -299,7 +299,7 @@ async fn withdrawing_records_revokes_exactly_those_records_everywhere() {
     let mut rejected = Vec::new();
     for worker in workers {
         let root = stack.pod_root(worker);
-        let owner = format!("{root}profile/card#me");
+        let owner = stack.webid(worker);
         let theirs: Vec<(String, String)> = copies
             .iter()
             .filter(|(url, _)| url.starts_with(&root))
@@ -398,7 +398,7 @@ async fn a_withdrawn_record_is_not_pushed_again_and_a_list_never_loses_a_bit() {
         signer: &p.signer,
         clock: &clock,
     };
-    let webid = format!("{}profile/card#me", stack.pod_root("alice"));
+    let webid = stack.webid("alice");
     let first = sync.push(EXPORT, &webid, 2, &|_| {}).await.unwrap();
     // A gig (an achievement does not count in the track record).
     let folder = format!("{}gigs/{}/", stack.pod_root("alice"), p.client.client_id);

@@ -47,7 +47,7 @@ async fn push_for(
         signer: &p.signer,
         clock: &clock,
     };
-    let webid = format!("{pod}profile/card#me");
+    let webid = stack.webid(worker);
     sync.push(EXPORT, &webid, 4, &|_| {}).await.unwrap().created
 }
 
@@ -94,7 +94,7 @@ async fn copied_misplaced_and_uncertified_records_get_one_verdict_everywhere() {
     // A matcher reading alice's pod rejects both copies and the uncertified records, each with
     // the reason.
     let root = stack.pod_root("alice");
-    let me = format!("{root}profile/card#me");
+    let me = stack.webid("alice");
     let mut records = Vec::new();
     for folder in ["gigs/acme/", "gigs/selfie/"] {
         let listing = http

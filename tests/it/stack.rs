@@ -194,6 +194,16 @@ impl Stack {
         format!("{}/{name}/", self.pod_base)
     }
 
+    /// The WebID the hub anchors for a worker.
+    pub fn webid(&self, username: &str) -> String {
+        format!(
+            "{}{}#{}",
+            self.issuer,
+            op_protocol::routes::hub_person(username),
+            op_protocol::routes::WEBID_FRAGMENT
+        )
+    }
+
     /// Registers a client through the admin API (platforms certified, as an operator would).
     pub async fn register(&self, id: &str, kind: &str, public: bool) -> Registered {
         self.register_as(id, kind, public, kind == "platform").await

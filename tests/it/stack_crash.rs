@@ -74,6 +74,14 @@ impl World {
     pub fn pod_root(&self, worker: &str) -> String {
         format!("{}/{worker}/", self.pod_base)
     }
+    /// The WebID the hub anchors for a worker.
+    pub fn webid(&self, worker: &str) -> String {
+        format!(
+            "{}{}#me",
+            self.issuer,
+            op_protocol::routes::hub_person(worker)
+        )
+    }
     fn note(&self, f: impl FnOnce(&mut Journal)) {
         f(&mut self.journal.lock().unwrap())
     }
@@ -195,7 +203,7 @@ async fn push(w: &World, worker: &str, export: &str) {
         signer: &w.platform.signer,
         clock: &w.clock,
     };
-    let webid = format!("{}profile/card#me", w.pod_root(worker));
+    let webid = w.webid(worker);
     if let Ok(summary) = sync.push(export, &webid, 4, &|_| {}).await {
         let names = summary
             .created
@@ -259,7 +267,7 @@ async fn regular(w: Arc<World>, worker: String, pick: u64, round: usize) {
             read.push((url.clone(), body));
         }
     }
-    let owner = format!("{root}profile/card#me");
+    let owner = w.webid(&worker);
     let pod = op_connector::verify::Pod {
         root: &root,
         owner: &owner,

@@ -100,7 +100,7 @@ pub async fn invariants(w: &World, seed: u64, round: usize, full: bool) {
             }
             checks += 1;
         }
-        let owner = format!("{root}profile/card#me");
+        let owner = w.webid(worker);
         let pod = op_connector::verify::Pod {
             root: &root,
             owner: &owner,

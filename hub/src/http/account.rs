@@ -248,6 +248,8 @@ async fn render_dashboard(
         username: &username,
         webid: &account.webid,
         pod: account.pod.as_ref().map(|p| p.root.as_str()),
+        hosted: account.pod.as_ref().is_some_and(|p| p.hosted),
+        can_host: hub.pods.is_some(),
         grants: &rows,
         events: &events,
         names: &names,
@@ -275,6 +277,44 @@ pub async fn link_pod(
     browser.check_csrf(&form.csrf)?;
     let username = browser.worker()?;
     match crate::link::link(&hub, &username, &form.pod_url, &form.code).await {
+        Ok(_) => Ok(see_other(routes::HUB_DASHBOARD).finish()),
+        Err(crate::link::LinkError::Store(e)) => Err(e.into()),
+        Err(e) => render_dashboard(&req, &hub, browser, 400, Some(&e.to_string())).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MoveForm {
+    csrf: String,
+    /// The worker's own pod, when moving out of the hosted one.
+    pod_url: Option<String>,
+    code: Option<String>,
+}
+
+/// `POST /pods/move`: moves the worker's data from the pod hosted here to their own pod (with
+/// its address and one-time code), or from their own pod to a new one hosted here.
+pub async fn move_pod(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    form: web::Form<MoveForm>,
+) -> Result<HttpResponse, HubError> {
+    let browser = Browser::load(&req, &hub);
+    browser.check_csrf(&form.csrf)?;
+    let username = browser.worker()?;
+    let hosted = ACCOUNTS
+        .get(&hub.store, &username)?
+        .and_then(|a| a.pod)
+        .is_some_and(|p| p.hosted);
+    let moved = if hosted {
+        let (Some(url), Some(code)) = (&form.pod_url, &form.code) else {
+            let why = "enter your pod's address and the code its pod server printed";
+            return render_dashboard(&req, &hub, browser, 400, Some(why)).await;
+        };
+        crate::link::moving::to_own(&hub, &username, url, code).await
+    } else {
+        crate::link::moving::to_hosted(&hub, &username).await
+    };
+    match moved {
         Ok(_) => Ok(see_other(routes::HUB_DASHBOARD).finish()),
         Err(crate::link::LinkError::Store(e)) => Err(e.into()),
         Err(e) => render_dashboard(&req, &hub, browser, 400, Some(&e.to_string())).await,

@@ -39,9 +39,13 @@ pub async fn export(
         .filter(|(k, _)| k == "record")
         .map(|(_, v)| v.as_str())
         .collect();
+    let files = crate::pod_files::Pod::new(&hub, &account.webid, pod)
+        .read_all()
+        .await
+        .map_err(|why| HubError::Api(502, format!("cannot export your pod: {why}")))?;
     let mut zip = crate::export::Zip::default();
-    for (path, bytes) in crate::export::pod_files(&hub, &account.webid, &pod.root).await {
-        zip.add(&format!("pod/{path}"), &bytes);
+    for file in &files {
+        zip.add(&crate::export::entry_name(file), &file.body);
     }
     let folders = crate::backpack::load(&hub, &account.webid, &pod.root)
         .await

@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
             web::post().to(platforms::register_key),
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
+        .route(routes::HUB_MOVE_POD, web::post().to(account::move_pod))
         .route(routes::HUB_BACKPACK, web::get().to(backpack::show))
         .route(routes::HUB_EXPORT, web::post().to(data::export))
         .route(

@@ -279,7 +279,9 @@ pub async fn introspect(
     }
     if let Some(gid) = &claims.grant_id {
         let grant = GRANTS.get(&hub.store, gid)?;
-        if !grant.is_some_and(|g| g.active(hub.now())) {
+        // A grant whose worker moved their pod no longer covers tokens for the old one.
+        let covers = |g: &grant::Grant| g.resource.as_deref().is_none_or(|r| r == claims.aud);
+        if !grant.is_some_and(|g| g.active(hub.now()) && covers(&g)) {
             return Ok(no_store(inactive));
         }
     }

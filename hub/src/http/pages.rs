@@ -200,6 +200,10 @@ pub struct Dashboard<'a> {
     pub names: &'a std::collections::HashMap<String, String>,
     /// The pod's access log (newest first); `None` when the pod could not be reached.
     pub access: Option<&'a [AccessEvent]>,
+    /// Whether the pod is hosted by this hub's pod provider.
+    pub hosted: bool,
+    /// Whether this hub hosts pods (a worker with their own pod may move here).
+    pub can_host: bool,
     /// A problem to show (a failed pod link).
     pub error: Option<&'a str>,
 }
@@ -219,7 +223,12 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
             dt { (t.your_webid) } dd { (d.webid) }
             dt { (t.your_pod) } dd { @match d.pod { Some(p) => a href=(p) { (p) }, None => (t.no_pod) } }
         }
-        @if d.pod.is_none() { (link_pod_form(t, csrf_token)) }
+        @match (d.pod, d.hosted, d.can_host) {
+            (None, _, _) => (pod_form(t, csrf_token, routes::HUB_LINK_POD, t.link_pod, t.link_pod_hint)),
+            (Some(_), true, _) => (pod_form(t, csrf_token, routes::HUB_MOVE_POD, t.move_out, t.move_out_hint)),
+            (Some(_), false, true) => (move_in_form(t, csrf_token)),
+            (Some(_), false, false) => {},
+        }
         h2 { (t.grants) }
         (active_grants(t, &active, d.access, csrf_token))
         @if !ended.is_empty() { (ended_grants(t, &ended)) }
@@ -236,18 +245,31 @@ fn day(secs: u64) -> String {
     rfc3339(secs * 1000)[..10].to_owned()
 }
 
-/// The form that links a self-hosted pod with the code its server printed.
-fn link_pod_form(t: &Text, csrf_token: &str) -> Markup {
+/// The form that links a self-hosted pod (or moves the worker's data to one) with the code its
+/// server printed.
+fn pod_form(t: &Text, csrf_token: &str, action: &str, title: &str, hint: &str) -> Markup {
     html! {
-        h2 { (t.link_pod) }
-        p.note { (t.link_pod_hint) }
-        form method="post" action=(routes::HUB_LINK_POD) {
+        h2 { (title) }
+        p.note { (hint) }
+        form method="post" action=(action) {
             (csrf(csrf_token))
             label for="pod_url" { (t.pod_url) }
             input id="pod_url" name="pod_url" type="url" required placeholder="https://pod.example/";
             label for="code" { (t.link_code) }
             input id="code" name="code" required autocomplete="off";
-            button.primary type="submit" { (t.link_pod) }
+            button.primary type="submit" { (title) }
+        }
+    }
+}
+
+/// The button that moves the worker's data from their own pod to a pod hosted by the hub.
+fn move_in_form(t: &Text, csrf_token: &str) -> Markup {
+    html! {
+        h2 { (t.move_in) }
+        p.note { (t.move_in_hint) }
+        form method="post" action=(routes::HUB_MOVE_POD) {
+            (csrf(csrf_token))
+            button type="submit" { (t.move_in) }
         }
     }
 }

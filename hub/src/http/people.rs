@@ -1,11 +1,10 @@
-//! WebID profiles of accounts without a pod: `GET /people/{username}` answers the profile
-//! document of `…/people/{username}#me` (public Turtle naming this hub as `solid:oidcIssuer`), so
-//! the WebID in the hub's ID tokens dereferences as Solid-OIDC requires. Once the worker links a
-//! pod, their WebID is the pod's, and this document is gone (404).
+//! WebID profiles: `GET /people/{username}` answers the profile document of
+//! `…/people/{username}#me`, the WebID this hub anchors for each worker: public Turtle naming
+//! this hub as `solid:oidcIssuer` (so the WebID in the hub's ID tokens dereferences as
+//! Solid-OIDC requires) and the worker's pod, wherever it lives, as `pim:storage`.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use op_protocol::routes;
 
 use super::error::HubError;
 use crate::account::{ACCOUNTS, Username};
@@ -21,8 +20,7 @@ pub async fn profile(
     let account = ACCOUNTS
         .get(&hub.store, username.as_str())?
         .ok_or_else(not_found)?;
-    let document = hub.url(&routes::hub_person(username.as_str()));
-    if account.webid != format!("{document}#{}", routes::WEBID_FRAGMENT) {
+    if !crate::account::webid_anchored_here(&hub, &account) {
         return Err(not_found());
     }
     Ok(HttpResponse::Ok()
@@ -30,7 +28,7 @@ pub async fn profile(
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .insert_header((header::CACHE_CONTROL, "max-age=300"))
         .body(op_protocol::webid::profile_turtle(
-            None,
+            account.pod.as_ref().map(|p| p.root.as_str()),
             std::slice::from_ref(&hub.issuer),
         )))
 }

@@ -3,7 +3,7 @@
 //! feed has been out of reach for longer than the grace period, tokens are checked by
 //! introspection instead (cached briefly) — never trusted blindly.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -55,8 +55,16 @@ impl FeedStatus {
 pub struct FeedEntry {
     /// Sequence number.
     pub seq: u64,
-    /// The revoked grant.
+    /// What it revokes (see `op_protocol::revocation`).
     pub grant_id: String,
+    /// When, Unix seconds: a moved grant's tokens for the old pod issued by then are refused.
+    /// Unknown (an older hub) counts as forever.
+    #[serde(default = "forever")]
+    pub revoked_at: u64,
+}
+
+fn forever() -> u64 {
+    u64::MAX
 }
 
 fn revoked_key(issuer: &str, grant: &str) -> Vec<u8> {
@@ -67,26 +75,28 @@ fn cursor_key(issuer: &str) -> Vec<u8> {
     [b"f".as_slice(), issuer.as_bytes()].concat()
 }
 
-/// The revoked grants this pod knows of, per issuer.
+/// What this pod knows of each issuer's feed: revoked ids and when each was revoked.
 #[derive(Debug)]
 pub struct Revocations {
-    set: RwLock<HashSet<(String, String)>>,
+    set: RwLock<HashMap<(String, String), u64>>,
     store: Store,
 }
 
 impl Revocations {
     /// Loads every revoked grant recorded by earlier runs.
     pub fn load(store: &Store) -> Result<Revocations, StoreError> {
-        let mut set = HashSet::new();
+        let mut set = HashMap::new();
         let mut after: Option<Vec<u8>> = None;
         loop {
             let from = after.as_deref().map_or(ScanFrom::Start, ScanFrom::After);
             let page = store.scan(b"x", from, 1000)?;
-            for (k, _) in &page {
+            for (k, v) in &page {
                 if let Some(i) = k.iter().position(|b| *b == 0) {
                     let issuer = String::from_utf8_lossy(&k[1..i]).into_owned();
                     let grant = String::from_utf8_lossy(&k[i + 1..]).into_owned();
-                    set.insert((issuer, grant));
+                    // Entries stored before times were kept hold no value: forever.
+                    let at = v.as_slice().try_into().map_or(u64::MAX, u64::from_le_bytes);
+                    set.insert((issuer, grant), at);
                 }
             }
             if page.len() < 1000 {
@@ -102,10 +112,16 @@ impl Revocations {
 
     /// Whether `grant` of `issuer` is revoked.
     pub fn is_revoked(&self, issuer: &str, grant: &str) -> bool {
+        self.revoked_at(issuer, grant).is_some()
+    }
+
+    /// When `id` of `issuer` was revoked, if it was.
+    pub fn revoked_at(&self, issuer: &str, id: &str) -> Option<u64> {
         self.set
             .read()
             .expect("revocations lock")
-            .contains(&(issuer.to_owned(), grant.to_owned()))
+            .get(&(issuer.to_owned(), id.to_owned()))
+            .copied()
     }
 
     /// The last feed position applied for `issuer`.
@@ -127,7 +143,10 @@ impl Revocations {
         self.store
             .write(move |tx| {
                 for e in &batch {
-                    tx.put(revoked_key(&iss, &e.grant_id), Vec::new());
+                    tx.put(
+                        revoked_key(&iss, &e.grant_id),
+                        e.revoked_at.to_le_bytes().to_vec(),
+                    );
                 }
                 tx.put(cursor_key(&iss), last.to_le_bytes().to_vec());
                 Ok::<_, StoreError>(())
@@ -135,7 +154,7 @@ impl Revocations {
             .await?;
         let mut set = self.set.write().expect("revocations lock");
         for e in entries {
-            set.insert((issuer.to_owned(), e.grant_id));
+            set.insert((issuer.to_owned(), e.grant_id), e.revoked_at);
         }
         Ok(())
     }

@@ -304,18 +304,30 @@ impl Verifier {
         claims: &AccessClaims,
         clock: &Clock,
     ) -> Result<(), TokenError> {
-        if let Some(grant) = &claims.grant_id
-            && self.revocations.is_revoked(&issuer.issuer, grant)
-        {
-            return Err(TokenError::Invalid(
-                "the grant behind this token has been revoked".into(),
-            ));
+        if let Some(grant) = &claims.grant_id {
+            if self.revocations.is_revoked(&issuer.issuer, grant) {
+                return Err(TokenError::Invalid(
+                    "the grant behind this token has been revoked".into(),
+                ));
+            }
+            let moved = op_protocol::revocation::moved(grant, &claims.aud);
+            if self
+                .revocations
+                .revoked_at(&issuer.issuer, &moved)
+                .is_some_and(|at| claims.iat <= at)
+            {
+                return Err(TokenError::Invalid(
+                    "the worker moved their data to another pod: refresh the token to get one \
+                     for the pod the grant now points at"
+                        .into(),
+                ));
+            }
         }
         // A token without a grant (client credentials) is revoked on its own: the hub's feed
-        // names it as `jti:{jti}`.
+        // names it by its `jti`.
         if self
             .revocations
-            .is_revoked(&issuer.issuer, &format!("jti:{}", claims.jti))
+            .is_revoked(&issuer.issuer, &op_protocol::revocation::token(&claims.jti))
         {
             return Err(TokenError::Invalid("this token has been revoked".into()));
         }

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use op_protocol::path::PodName;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
+use url::Url;
 
 use crate::auth::token::Presented;
 
@@ -153,6 +154,10 @@ pub async fn delete_pod(
 pub struct LinkRequest {
     /// The one-time code the pod server printed.
     pub code: String,
+    /// The worker's WebID at the hub, which becomes the pod's owner (it must lie at the hub's
+    /// own origin: a hub anchors the identities it issues).
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// `POST /.well-known/op-link`: a trusted hub redeems a worker's one-time code; the answer (the
@@ -169,7 +174,10 @@ pub async fn link(
     };
     let body: LinkRequest = serde_json::from_slice(&body)
         .map_err(|e| HttpError::BadRequest(format!("expected JSON {{\"code\": \"...\"}}: {e}")))?;
-    let record = crate::pod::link::redeem(&state.store, &body.code, &issuer, state.clock.now_millis())
+    if let Some(owner) = &body.owner {
+        check_owner_at_hub(owner, &issuer)?;
+    }
+    let record = crate::pod::link::redeem(&state.store, &body.code, &issuer, body.owner, state.clock.now_millis())
         .await
         .map_err(crate::pod::error::PodError::from)?
         .ok_or_else(|| HttpError::Forbidden("the link code is unknown, used or expired; print a new one with `op-pod pod link-code`".into()))?;
@@ -178,6 +186,20 @@ pub async fn link(
         "root": state.pod_root(&name),
         "webid": state.owner_webid(&name, &record),
     })))
+}
+
+/// A hub may make only its own WebIDs (same origin as its issuer URL) the owner of a pod.
+fn check_owner_at_hub(owner: &str, issuer: &str) -> Result<(), HttpError> {
+    let origin = |u: &str| Url::parse(u).map(|u| u.origin());
+    match (origin(owner), origin(issuer)) {
+        (Ok(o), Ok(i)) if o == i => Ok(()),
+        (Err(e), _) => Err(HttpError::BadRequest(format!(
+            "owner {owner:?} is not a URL: {e}"
+        ))),
+        _ => Err(HttpError::Forbidden(format!(
+            "a hub may only make its own WebIDs owners of a pod: {owner} is not at {issuer}"
+        ))),
+    }
 }
 
 /// `POST /.well-known/op-feed-credentials`: the hub that linked this pod hands over the client
@@ -222,6 +244,25 @@ pub async fn feed_credentials(
         }
         Err(crate::auth::credentials::CredentialsError::Store(e)) => {
             Err(crate::pod::error::PodError::from(e).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_owner_at_hub;
+
+    #[test]
+    fn a_hub_makes_only_its_own_webids_owners() {
+        let hub = "https://hub.example";
+        assert!(check_owner_at_hub("https://hub.example/people/bob#me", hub).is_ok());
+        for owner in [
+            "https://victim.example/alice/profile/card#me",
+            "http://hub.example/people/bob#me",
+            "https://hub.example:8443/people/bob#me",
+            "not a url",
+        ] {
+            assert!(check_owner_at_hub(owner, hub).is_err(), "{owner}");
         }
     }
 }

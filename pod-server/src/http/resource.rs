@@ -56,7 +56,16 @@ async fn answer(
     if req.method() == Method::OPTIONS {
         return Ok(options(req, &path));
     }
-    let record = crate::pod::pods::active_pod(&state.store, pod)?;
+    let record = match crate::pod::pods::active_pod(&state.store, pod) {
+        Ok(record) => record,
+        Err(missing) => {
+            // A token refused for its own reasons (expired, revoked, or its grant moved to the
+            // worker's new pod) says so, rather than that the pod is gone: a client whose worker
+            // moved their data learns to refresh.
+            identify(req, state, pod).await?;
+            return Err(missing.into());
+        }
+    };
     *who = Who::Unverified;
     *identity = identify(req, state, pod).await?;
     let owner_webid = state.owner_webid(pod, &record);

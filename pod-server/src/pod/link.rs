@@ -57,12 +57,14 @@ pub async fn new_code(store: &Store, pod: &PodName, now: u64) -> Result<String, 
     Ok(shown)
 }
 
-/// Redeems a code for `issuer`: single use; returns the linked pod's record, or `None` when
-/// the code is unknown, used or expired.
+/// Redeems a code for `issuer`: single use; records the hub and, when given, the `owner` WebID
+/// the hub anchors for the worker; returns the linked pod's record, or `None` when the code is
+/// unknown, used or expired.
 pub async fn redeem(
     store: &Store,
     code: &str,
     issuer: &str,
+    owner: Option<String>,
     now: u64,
 ) -> Result<Option<PodRecord>, StoreError> {
     let key = code_key(code);
@@ -89,6 +91,9 @@ pub async fn redeem(
                 return Ok(None);
             };
             record.linked_by = Some(issuer);
+            if owner.is_some() {
+                record.owner = owner;
+            }
             tx.put(
                 pod_key(&pod),
                 serde_json::to_vec(&record).expect("serialises"),

@@ -176,7 +176,7 @@ const flows = [
   ['id_token', async () => {
     const claims = s.tokens.claims();
     expect(claims.iss === cfg.issuer && claims.aud === cfg.confidential.client_id, JSON.stringify(claims));
-    expect(claims.webid === claims.sub && claims.sub.startsWith(cfg.resource), `sub ${claims.sub}`);
+    expect(claims.webid === claims.sub && claims.sub.startsWith(cfg.issuer), `sub ${claims.sub}`);
   }],
   ['userinfo', async () => {
     const info = await client.fetchUserInfo(s.conf, s.tokens.access_token, s.tokens.claims().sub);

@@ -218,7 +218,7 @@ def code_pkce_confidential():
 
 def id_token():
     claims = id_token_claims(STATE["token"], CFG["confidential"]["client_id"], STATE["nonce"])
-    expect(claims["webid"] == claims["sub"] and claims["sub"].startswith(CFG["resource"]), claims["sub"])
+    expect(claims["webid"] == claims["sub"] and claims["sub"].startswith(CFG["issuer"]), claims["sub"])
     STATE["sub"] = claims["sub"]
 
 

@@ -176,7 +176,7 @@ pub(crate) async fn fetch(
     let http = op_connector::hub::http_client();
     let gigs = format!("{pod}{}", op_protocol::routes::POD_GIGS);
     // Without --platform: every platform the grant names (or all of them, when it names none).
-    let (token, _) = session.access_token(false).await.map_err(failed)?;
+    let (token, _) = session.access_token(None).await.map_err(failed)?;
     let platforms = match platforms.is_empty() {
         true => op_connector::session::granted_platforms(&token),
         false => Some(platforms),

@@ -217,7 +217,7 @@ pub(crate) async fn push(
 ) -> Result<(), Failure> {
     let platform = Platform::load(&settings, key, clock).await?;
     let session = platform.session(pod);
-    let (token, _) = session.access_token(false).await.map_err(failed)?;
+    let (token, _) = session.access_token(None).await.map_err(failed)?;
     let subject = op_connector::session::webid_of(&token).ok_or_else(|| {
         Failure::Failed(anyhow!(
             "the access token names no WebID; link the worker again"
@@ -286,7 +286,7 @@ pub(crate) async fn withdraw(
     .await
     .map_err(failed)?;
     // The track record must no longer count what was withdrawn.
-    let (token, _) = session.access_token(false).await.map_err(failed)?;
+    let (token, _) = session.access_token(None).await.map_err(failed)?;
     if let Some(subject) = op_connector::session::webid_of(&token) {
         platform
             .sync(&settings, &session, clock)
