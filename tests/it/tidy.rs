@@ -1,6 +1,7 @@
 //! Tidy: checks of layout and written rules that code review would otherwise have to catch.
 
 mod literals;
+mod size;
 
 use std::path::{Path, PathBuf};
 
@@ -22,17 +23,37 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn sources() -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    for dir in [
+/// The folder of every workspace member, as the root `Cargo.toml` lists them, and the root
+/// package's `src/`: a new crate is checked without being added here.
+fn workspace_folders() -> Vec<String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let members = manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("members = ["))
+        .expect("the root Cargo.toml lists its members on one line");
+    let mut folders: Vec<String> = members
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    folders.push("src".into());
+    for expected in [
         "protocol",
         "store",
         "hub",
         "pod-server",
         "connector",
-        "src",
         "tests",
     ] {
+        assert!(folders.iter().any(|f| f == expected), "{folders:?}");
+    }
+    folders
+}
+
+fn sources() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for dir in workspace_folders() {
         rust_files(&root().join(dir), &mut files);
     }
     files
