@@ -1,5 +1,6 @@
 //! Tidy: checks of layout and written rules that code review would otherwise have to catch.
 
+mod edges;
 mod literals;
 mod size;
 
@@ -221,87 +222,6 @@ fn route_paths_are_spelled_only_in_the_protocol_crate() {
         offenders.is_empty(),
         "route paths spelled by hand; use op_protocol::routes:\n{}",
         offenders.join("\n")
-    );
-}
-
-/// Each workspace crate's dependencies (normal, dev and build), as `cargo metadata` reads the
-/// manifests.
-fn crate_dependencies() -> std::collections::BTreeMap<String, Vec<String>> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--offline",
-            "--format-version",
-            "1",
-        ])
-        .current_dir(root())
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    meta["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let deps = p["dependencies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d["name"].as_str().unwrap().to_owned())
-                .collect();
-            (p["name"].as_str().unwrap().to_owned(), deps)
-        })
-        .collect()
-}
-
-/// The edges ARCHITECTURE.md promises: the hub and the pod server know each other only over
-/// HTTP, the connector (what platforms and matchers embed) needs nothing of ours but the
-/// protocol, and the protocol crate depends on no I/O.
-#[test]
-fn crate_edges_are_the_ones_the_architecture_allows() {
-    let crates = crate_dependencies();
-    let deps = |name: &str| {
-        crates
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} is a workspace crate"))
-    };
-    let ours = |d: &&String| d.starts_with("op-") || d.as_str() == "openplatforms";
-    for (from, to) in [("op-hub", "op-pod"), ("op-pod", "op-hub")] {
-        assert!(
-            !deps(from).iter().any(|d| d == to),
-            "{from} depends on {to}: they talk only over HTTP"
-        );
-    }
-    let connector: Vec<&String> = deps("op-connector").iter().filter(ours).collect();
-    assert_eq!(
-        connector,
-        ["op-protocol"],
-        "the connector depends only on op-protocol among our crates"
-    );
-    let io = [
-        "tokio",
-        "reqwest",
-        "actix-web",
-        "redb",
-        "sled",
-        "hyper",
-        "mio",
-        "op-store",
-    ];
-    let protocol: Vec<&String> = deps("op-protocol")
-        .iter()
-        .filter(|d| ours(d) || io.contains(&d.as_str()))
-        .collect();
-    assert!(
-        protocol.is_empty(),
-        "op-protocol depends on {protocol:?}; it does no I/O"
     );
 }
 
