@@ -1,5 +1,6 @@
 //! Tidy: checks of layout and written rules that code review would otherwise have to catch.
 
+mod codemap;
 mod edges;
 mod literals;
 mod scripts;
