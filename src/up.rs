@@ -134,6 +134,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         args.data_dir.join("hub-admin-token").display(),
         args.data_dir.join("pod-admin-token").display()
     );
+    println!();
+    println!(
+        "  Sign up at   {}{}",
+        stack.hub.issuer,
+        op_protocol::routes::HUB_SIGNUP
+    );
     let mut matcher_page = None;
     if args.demo {
         let addr: std::net::SocketAddr = args
@@ -163,12 +169,6 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         );
         matcher_page = Some(page);
     } else {
-        println!();
-        println!(
-            "  Sign up at   {}{}",
-            stack.hub.issuer,
-            op_protocol::routes::HUB_SIGNUP
-        );
         println!("  Register platforms and matchers with the hub's admin API (docs/HUB.md),");
         println!("  or run `up --demo` for a demo worker, platform and matcher.");
     }

@@ -7,7 +7,6 @@
 #![deny(missing_docs)]
 
 pub mod batch;
-pub mod document;
 pub mod error;
 pub mod hub;
 pub mod oauth;

@@ -151,7 +151,7 @@ pub async fn check(
         .collect();
     let mut status = StatusLists::new();
     for url in lists {
-        if let Ok(list) = crate::document::get_json(http, &url, None).await {
+        if let Ok(list) = op_document::get_json(http, &url, None).await {
             status = status.with(list);
         }
     }

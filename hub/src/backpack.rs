@@ -48,7 +48,7 @@ pub struct Folder {
 
 /// A document of the worker's pod, or `None` (logged) when it cannot be read.
 async fn get_json(hub: &Hub, token: &str, url: &str) -> Option<Value> {
-    op_connector::document::get_json(&hub.http, url, Some(token))
+    op_document::get_json(&hub.http, url, Some(token))
         .await
         .inspect_err(|e| tracing::debug!("backpack: {e}"))
         .ok()

@@ -44,12 +44,18 @@ async function up() {
     '--hub-listen', '127.0.0.1:0', '--pod-listen', '127.0.0.1:0', '--matcher-listen', '127.0.0.1:0'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout });
+  // Where a person signs up, as `up` tells them: the script spells no route of the hub's itself.
+  let signup = null;
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('up --demo did not get ready in 120 s')), 120_000);
-    lines.on('line', (l) => { if (l.includes('Press Ctrl-C to stop.')) { clearTimeout(timer); resolve(); } });
+    lines.on('line', (l) => {
+      signup = (l.match(/^\s*Sign up at\s+(\S+)/) || [])[1] || signup;
+      if (l.includes('Press Ctrl-C to stop.')) { clearTimeout(timer); resolve(); }
+    });
     child.on('exit', (code) => reject(new Error(`up --demo exited (${code})`)));
   });
-  return { child, demo: JSON.parse(fs.readFileSync(path.join(work, 'data', 'demo.json'), 'utf8')) };
+  if (!signup) fail('up --demo did not say where to sign up');
+  return { child, signup, demo: JSON.parse(fs.readFileSync(path.join(work, 'data', 'demo.json'), 'utf8')) };
 }
 
 // ---- a person at the hub: a new worker, alice, who signs up, then logs in and allows ----
@@ -68,10 +74,10 @@ function browser() {
   return { req, form, csrf };
 }
 
-async function signUp(hub) {
+async function signUp(signup) {
   const { req, form, csrf } = browser();
-  const page = await (await req(`${hub}/signup`)).text();
-  const res = await form(`${hub}/signup`, { csrf: csrf(page), ...alice });
+  const page = await (await req(signup)).text();
+  const res = await form(signup, { csrf: csrf(page), ...alice });
   if (res.status !== 303) fail(`sign-up of alice: ${res.status} ${await res.text()}`);
 }
 
@@ -84,10 +90,12 @@ async function consent(demo, url, redirect) {
     if (loc.startsWith(redirect)) return loc;
     const page = await req(loc);
     if (page.status >= 300 && page.status < 400) { res = page; continue; }
+    // The page is the hub's login or its consent form, told apart as a person would: by what it
+    // asks for, not by its address.
     const html = await page.text(); const u = new URL(loc);
-    if (u.pathname.endsWith('/login')) {
+    if (/<input[^>]*name="password"/.test(html)) {
       res = await form(loc, { csrf: csrf(html), ...alice, next: u.searchParams.get('next') || '' });
-    } else if (u.pathname.endsWith('/consent')) {
+    } else if (/name="decision"/.test(html)) {
       res = await form(loc, { csrf: csrf(html), request: u.searchParams.get('request'), decision: 'allow' });
     } else fail(`consent: unexpected page ${loc}`);
   }
@@ -99,12 +107,12 @@ async function main() {
   for (const name of ['openplatforms', 'opctl']) {
     if (!fs.existsSync(path.join(bin, name))) fail(`${path.join(bin, name)} is missing: build it first (cargo build)`);
   }
-  const { child, demo } = await up();
+  const { child, signup, demo } = await up();
   try {
     fs.copyFileSync(path.join(repo, 'protocol', 'tests', 'data', 'gig-export.json'), path.join(work, 'export.json'));
     const hub = demo.hub_url.replace(/\/$/, '');
     // The guides speak of a worker, alice, with a pod at the pod server: sign her up.
-    await signUp(hub);
+    await signUp(signup);
     const pod = demo.worker.pod.replace(/[^/]+\/$/, 'alice/');
     const replace = (line, who) => line
       .replaceAll('https://hub.example', hub)
@@ -149,7 +157,8 @@ async function main() {
             fail(`${file}: \`${line}\` rejected records:\n${output}`);
           }
         }
-        lastUrl = (output.match(/https?:\/\/\S+\/authorize\?\S+/) || [lastUrl])[0];
+        // An authorization request, whatever the hub's path for it: it asks for a code.
+        lastUrl = (output.match(/https?:\/\/\S+\?\S*response_type=code\S*/) || [lastUrl])[0];
         if (/\spush\s/.test(cmd)) {
           const again = spawnSync('bash', ['-c', `${cmd} --json`], { cwd: work, env, encoding: 'utf8' });
           const summary = JSON.parse(again.stdout);

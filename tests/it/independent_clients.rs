@@ -5,7 +5,7 @@
 //! printing one JSON line per flow. Installed by `tests/clients/install.sh`; without it these tests
 //! say so and return, unless `OP_REQUIRE_CLIENTS=1`.
 
-use op_protocol::routes::HUB_ADMIN_CLIENTS;
+use op_protocol::routes::{self, HUB_ADMIN_CLIENTS};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -97,7 +97,8 @@ async fn register_key_client(stack: &Stack, id: &str, keys: &(Value, Value)) {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 }
 
-/// What the scripts are given: the hub, the worker who logs in, and every client's credentials.
+/// What the scripts are given: the hub, the worker who logs in, every client's credentials, and
+/// the paths of the hub's pages and discovery document (the scripts spell no route themselves).
 async fn setup(stack: &Stack) -> Value {
     let mut browser = Browser::new();
     let page = browser.sign_up(&stack.issuer, WORKER, PASSWORD).await;
@@ -107,6 +108,11 @@ async fn setup(stack: &Stack) -> Value {
     let secret = |r: &crate::stack::Registered| r.secret.clone().unwrap();
     json!({
         "issuer": stack.issuer,
+        "routes": {
+            "login": routes::HUB_LOGIN,
+            "consent": routes::HUB_CONSENT,
+            "oidc_discovery": routes::HUB_OIDC_DISCOVERY,
+        },
         "redirect_uri": REDIRECT,
         "resource": stack.pod_root(WORKER),
         "username": WORKER,

@@ -30,4 +30,5 @@ mod records_verdict;
 mod stack;
 mod stack_crash;
 mod stack_crash_check;
+mod stack_crash_load;
 mod tidy;

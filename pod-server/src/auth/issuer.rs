@@ -4,7 +4,7 @@
 //! Discovered keys and endpoints are cached in the pod's store, so a pod restarted while its hub
 //! is down still verifies tokens signed with keys it has seen.
 
-use op_connector::document::get_json;
+use op_document::get_json;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Duration;

@@ -12,6 +12,7 @@
 
 pub mod job;
 mod scan;
+mod solution;
 pub mod sparql;
 
 use std::collections::{HashMap, HashSet};
@@ -29,6 +30,7 @@ use sophia_api::source::StreamError;
 
 use super::rdf::{Budget, Quad, Sink};
 use scan::{prefixes, scan};
+use solution::{Search, instantiate};
 
 /// A patch was malformed (400) or could not be applied to the resource (409).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -279,13 +281,8 @@ impl N3Patch {
                 .filter(|(_, g)| g.is_none())
                 .map(|(t, _)| t)
                 .collect();
-            let mut search = Search {
-                data: &data,
-                steps_left: self.max_steps,
-                max_steps: self.max_steps,
-                limit: 2,
-            };
-            search.solve(&self.conditions, Bindings::new())?
+            // Two solutions are enough to know the where clause is ambiguous.
+            Search::new(&data, self.max_steps, 2).solve(&self.conditions, Bindings::new())?
         };
         if solutions.len() != 1 {
             return Err(PatchError::WhereMismatch(solutions.len()));
@@ -340,66 +337,6 @@ enum Position {
 fn well_formed([s, p, _]: &Pattern, position: Position) -> bool {
     let variable = |t: &SimpleTerm<'static>| position == Position::Pattern && t.is_variable();
     (s.is_iri() || s.is_blank_node() || variable(s)) && (p.is_iri() || variable(p))
-}
-
-/// Backtracking search for solutions of `solid:where`, with a budget of matching steps.
-struct Search<'a> {
-    data: &'a [&'a Pattern],
-    steps_left: u64,
-    max_steps: u64,
-    limit: usize,
-}
-
-impl Search<'_> {
-    /// Finds up to `limit` solutions of `patterns`, extending `bindings`.
-    fn solve(
-        &mut self,
-        patterns: &[Pattern],
-        bindings: Bindings,
-    ) -> Result<Vec<Bindings>, PatchError> {
-        let Some((first, rest)) = patterns.split_first() else {
-            return Ok(vec![bindings]);
-        };
-        let mut out = Vec::new();
-        for triple in self.data {
-            self.steps_left = self
-                .steps_left
-                .checked_sub(1)
-                .ok_or(PatchError::TooComplex(self.max_steps))?;
-            let mut b = bindings.clone();
-            if first
-                .iter()
-                .zip(triple.iter())
-                .all(|(p, t)| unify(p, t, &mut b))
-            {
-                out.extend(self.solve(rest, b)?);
-                if out.len() >= self.limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-fn unify(pattern: &SimpleTerm<'static>, term: &SimpleTerm<'static>, b: &mut Bindings) -> bool {
-    match pattern.variable() {
-        Some(v) => match b.get(v.as_str()) {
-            Some(bound) => bound == term,
-            None => {
-                b.insert(v.as_str().to_owned(), term.clone());
-                true
-            }
-        },
-        None => pattern == term,
-    }
-}
-
-fn instantiate(pattern: &Pattern, b: &Bindings) -> Pattern {
-    pattern.clone().map(|t| {
-        let bound = t.variable().and_then(|v| b.get(v.as_str()).cloned());
-        bound.unwrap_or(t)
-    })
 }
 
 fn variables(patterns: &[Pattern]) -> impl Iterator<Item = String> + '_ {

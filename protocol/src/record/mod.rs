@@ -1,12 +1,14 @@
 //! Signed gig records: the Gig Data Standard mapped to VC 2.0 credentials, signed and verified.
 //!
-//! [`gigdata`] reads a platform's export; [`convert`] turns it into one [`Credential`] per gig and
-//! per achievement plus a track-record summary ([`summary`]), in the shape [`model`] defines and
-//! the terms [`vocab`] lists; [`Signer`] signs them (`eddsa-rdfc-2022`) and [`Verifier`] checks
-//! signature, issuer, validity period and revocation status.
+//! [`gigdata`] reads a platform's export; [`convert`] turns it, under the platform's
+//! [`issuance`] choices, into one [`Credential`] per gig and per achievement plus a track-record
+//! summary ([`summary`]), in the shape [`model`] defines and the terms [`vocab`] lists;
+//! [`Signer`] signs them (`eddsa-rdfc-2022`) and [`Verifier`] checks signature, issuer, validity
+//! period and revocation status.
 
 pub mod convert;
 pub mod gigdata;
+pub mod issuance;
 pub mod model;
 pub mod sign;
 pub mod subject;
@@ -15,10 +17,9 @@ pub mod verdict;
 pub mod verify;
 pub mod vocab;
 
-pub use convert::{
-    ClientData, Earnings, Issuance, StatusAllocation, convert, summary_record, to_gig_data,
-};
+pub use convert::{convert, summary_record, to_gig_data};
 pub use gigdata::GigExport;
+pub use issuance::{ClientData, Earnings, Issuance, StatusAllocation};
 pub use model::{Credential, RecordKind, Subject};
 pub use sign::Signer;
 pub use verdict::{Place, Rules, Standing, Verdict};

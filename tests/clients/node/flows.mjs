@@ -1,6 +1,7 @@
 // The hub's OAuth 2.1 / OpenID Connect flows driven by panva's openid-client (v6, on oauth4webapi),
 // an implementation we did not write. Usage: node flows.mjs CONFIG.json (written by
-// tests/it/independent_clients.rs: issuer, worker, client credentials, private keys).
+// tests/it/independent_clients.rs: issuer, the paths of the hub's login and consent pages, worker,
+// client credentials, private keys).
 // Prints one JSON line per flow, {"flow", "ok", "error"}; exits 1 if any flow failed.
 //
 // The browser step (login and consent) is plain fetch: redirects are followed by hand, cookies
@@ -44,7 +45,7 @@ const unescape = (s) =>
 function hubForm(html) {
   for (const [, attrs, body] of html.matchAll(/<form([^>]*)>([\s\S]*?)<\/form>/g)) {
     const action = /action="([^"]*)"/.exec(attrs)?.[1];
-    if (action !== '/login' && action !== '/consent') continue;
+    if (action !== cfg.routes.login && action !== cfg.routes.consent) continue;
     const fields = new URLSearchParams();
     for (const [input] of body.matchAll(/<input[^>]*>/g)) {
       const name = /name="([^"]*)"/.exec(input)?.[1];
@@ -72,7 +73,7 @@ async function authorizeInBrowser(browser, authorizationUrl) {
     if (res.status !== 200) throw new Error(`${url.pathname} answered ${res.status}: ${html.slice(0, 300)}`);
     const { action, fields } = hubForm(html);
     if (!fields.get('csrf')) throw new Error(`the ${action} form has no csrf field`);
-    if (action === '/login') {
+    if (action === cfg.routes.login) {
       fields.set('username', cfg.username);
       fields.set('password', cfg.password);
     } else {

@@ -1,8 +1,8 @@
 """The hub's OAuth 2.1 / OpenID Connect flows driven by Authlib, an implementation we did not write.
 
-Usage: python3 flows.py CONFIG.json (written by tests/it/independent_clients.rs: issuer, worker,
-client credentials, private keys). Prints one JSON line per flow, {"flow", "ok", "error"}; exits
-1 if any flow failed.
+Usage: python3 flows.py CONFIG.json (written by tests/it/independent_clients.rs: issuer, the paths
+of the hub's login and consent pages and discovery document, worker, client credentials, private
+keys). Prints one JSON line per flow, {"flow", "ok", "error"}; exits 1 if any flow failed.
 
 Authlib's OAuth2Session does discovery validation, PKCE, state, client authentication
 (client_secret_basic, none, private_key_jwt with its default one-hour assertions), refresh,
@@ -37,6 +37,7 @@ from joserfc.jws import JWSRegistry
 
 with open(sys.argv[1], encoding="utf-8") as f:
     CFG = json.load(f)
+ROUTES = CFG["routes"]
 BROWSER = requests.Session()
 STATE = {}
 
@@ -54,7 +55,7 @@ def hub_form(page):
     """The hub's login or consent form on the page: its action and hidden fields."""
     for attrs, body in re.findall(r"<form([^>]*)>(.*?)</form>", page, re.S):
         action = re.search(r'action="([^"]*)"', attrs)
-        if not action or action.group(1) not in ("/login", "/consent"):
+        if not action or action.group(1) not in (ROUTES["login"], ROUTES["consent"]):
             continue
         fields = {}
         for tag in re.findall(r"<input[^>]*>", body):
@@ -79,7 +80,7 @@ def authorize_in_browser(url):
         expect(res.status_code == 200, f"{url} answered {res.status_code}: {res.text[:300]}")
         action, fields = hub_form(res.text)
         expect(fields.get("csrf"), f"the {action} form has no csrf field")
-        if action == "/login":
+        if action == ROUTES["login"]:
             fields.update(username=CFG["username"], password=CFG["password"])
         else:
             fields["decision"] = "allow"
@@ -201,7 +202,7 @@ class EdDSAProviderMetadata(OpenIDProviderMetadata):
 
 
 def discovery():
-    res = requests.get(CFG["issuer"] + "/.well-known/openid-configuration", timeout=10)
+    res = requests.get(CFG["issuer"] + ROUTES["oidc_discovery"], timeout=10)
     meta = EdDSAProviderMetadata(res.json())
     meta.validate()
     expect(meta["issuer"] == CFG["issuer"], "issuer")

@@ -1,5 +1,11 @@
-//! Reading a JSON document over HTTP: one GET, the status checked, the body parsed, and an error
-//! that names the URL. The connector's verification and the hub's backpack fetch through it.
+//! `op-document`: reading a JSON document over HTTP — one GET, the status checked, the body
+//! parsed, and an error that names the URL.
+//!
+//! The connector's verification, the hub's backpack and the pod server's issuer discovery all
+//! fetch through it. It is a crate of its own so that the two servers share it without depending
+//! on the connector (and the OAuth client and command line that come with it), and so that
+//! `op-protocol` stays free of I/O.
+#![deny(missing_docs)]
 
 use serde_json::Value;
 
