@@ -51,6 +51,47 @@ pub fn pinned_urls() -> Vec<&'static str> {
     PINNED.iter().map(|(u, _, _)| *u).collect()
 }
 
+/// A JSON-LD document loader that serves only the pinned contexts (every JSON-LD parser of
+/// ours uses it: the signer, the verifier and the pod).
+pub fn loader() -> sophia_jsonld::loader::ClosureLoader<
+    impl Send
+    + FnMut(
+        sophia_iri::Iri<String>,
+    ) -> sophia_jsonld::loader::BoxFuture<'static, Result<String, String>>,
+> {
+    use sophia_jsonld::loader::FutureExt;
+    sophia_jsonld::loader::ClosureLoader::new(|iri: sophia_iri::Iri<String>| {
+        let url = iri.as_str().to_owned();
+        async move {
+            pinned(&url).map(str::to_owned).ok_or_else(|| {
+                format!(
+                    "context {url} is not pinned and nothing is fetched at run time; pinned contexts: {}",
+                    pinned_urls().join(", ")
+                )
+            })
+        }
+        .boxed()
+    })
+}
+
+/// Polls a future that never waits on I/O — JSON-LD expansion over [`loader`] — to completion on
+/// this thread; `None` if it keeps waiting.
+///
+/// Contexts come from memory, so expansion never actually suspends. Driving it here keeps this
+/// crate free of an async runtime, and avoids sophia_jsonld's synchronous parser, which builds a
+/// tokio runtime of its own and panics inside another one (DESIGN §6).
+pub fn complete<F: std::future::Future>(future: F) -> Option<F::Output> {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Some(output);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

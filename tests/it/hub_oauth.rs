@@ -711,23 +711,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     )
     .await;
     let access = body["access_token"].as_str().unwrap().to_owned();
-    let introspect = |t: String| {
-        stack
-            .http
-            .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
-            .basic_auth(
-                &stack.resource_server.id,
-                stack.resource_server.secret.as_deref(),
-            )
-            .form(&[("token", t)])
-            .send()
-    };
-    let active: serde_json::Value = introspect(access.clone())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active = stack.introspect(&access).await;
     assert_eq!(active["active"], true);
     assert_eq!(active["client_id"], "acme");
     let refused = stack
@@ -767,12 +751,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
     assert_eq!(confirm.status, 200);
     assert!(confirm.body.contains("Revoke access for acme (test)?"));
     assert!(confirm.body.contains(r#"name="confirm" value="yes""#));
-    let still: serde_json::Value = introspect(access.clone())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let still = stack.introspect(&access).await;
     assert_eq!(
         still["active"], true,
         "not revoked before the worker confirms"
@@ -794,7 +773,7 @@ async fn revocation_reaches_introspection_and_the_feed_stream() {
         seen.push_str(std::str::from_utf8(&chunk).unwrap());
     }
     assert!(seen.contains("event: revocation"));
-    let inactive: serde_json::Value = introspect(access).await.unwrap().json().await.unwrap();
+    let inactive = stack.introspect(&access).await;
     assert_eq!(inactive["active"], false);
     let page = browser.get(&format!("{}/", stack.issuer)).await;
     // The worker's activity says it in words (the platform is "acme (test)").
@@ -970,20 +949,7 @@ async fn discovery_and_key_rotation_keep_valid_tokens_valid() {
         2,
         "the old key stays published"
     );
-    let introspected: serde_json::Value = stack
-        .http
-        .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
-        .basic_auth(
-            &stack.resource_server.id,
-            stack.resource_server.secret.as_deref(),
-        )
-        .form(&[("token", old)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let introspected = stack.introspect(&old).await;
     assert_eq!(introspected["active"], true);
     let _: HashMap<String, String> = HashMap::new();
     stack.stop().await;

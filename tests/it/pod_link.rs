@@ -52,24 +52,8 @@ async fn a_self_hosted_pod_is_linked_with_its_one_time_code_and_then_works_with_
         .unwrap();
     // Bob's own pod server, trusting the hub exactly as docs/WORKERS.md starts it: no client
     // credentials at the hub. Linking hands them over, so the pod follows the hub's revocations.
-    let pod = op_pod::start(
-        op_pod::config::RawConfig {
-            listen: Some("127.0.0.1:0".into()),
-            data_dir: Some(dir.path().join("pod")),
-            storage: Some(op_store::BackendKind::Memory),
-            single_pod: Some("bob".into()),
-            trusted_issuer: vec![op_pod::config::RawIssuer {
-                issuer: hub.issuer.clone(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }
-        .validate()
-        .unwrap(),
-        Clock::system(),
-    )
-    .await
-    .unwrap();
+    let pod =
+        crate::stack::own_pod(&hub.issuer, &dir.path().join("pod"), "bob", Clock::system()).await;
     let code = pod
         .link_code
         .clone()

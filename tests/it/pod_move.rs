@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use op_connector::session::Session;
 use op_connector::sync::PlatformSync;
 use op_connector::tokens::{MemoryTokenStore, TokenStore};
-use op_protocol::routes::{HUB_BACKPACK, HUB_INTROSPECT, HUB_MOVE_POD};
+use op_protocol::routes::{HUB_BACKPACK, HUB_MOVE_POD};
 
 use crate::records_status::{Platform, link, platform};
 use crate::stack::{Browser, Page, Stack};
@@ -24,24 +24,6 @@ async fn move_pod(browser: &mut Browser, stack: &Stack, form: &[(&str, &str)]) -
     browser
         .post(&format!("{}{HUB_MOVE_POD}", stack.issuer), &fields)
         .await
-}
-
-/// The worker's own pod server, trusting the hub as docs/WORKERS.md starts it.
-async fn own_pod(stack: &Stack) -> op_pod::RunningPod {
-    let config = op_pod::config::RawConfig {
-        listen: Some("127.0.0.1:0".into()),
-        data_dir: Some(stack.dir.path().join("own-pod")),
-        storage: Some(op_store::BackendKind::Memory),
-        single_pod: Some("alice".into()),
-        trusted_issuer: vec![op_pod::config::RawIssuer {
-            issuer: stack.issuer.clone(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    op_pod::start(config.validate().unwrap(), stack.clock.clone())
-        .await
-        .unwrap()
 }
 
 /// The platform folder's records, by name, as stored.
@@ -111,7 +93,13 @@ async fn a_worker_moves_to_their_own_pod_and_back_keeping_records_and_grants() {
     let records = folder(&session, &http, &hosted).await;
     assert_eq!(records.len(), 6);
 
-    let own = own_pod(&stack).await;
+    let own = crate::stack::own_pod(
+        &stack.issuer,
+        &stack.dir.path().join("own-pod"),
+        "alice",
+        stack.clock.clone(),
+    )
+    .await;
     let own_root = format!("{}/", own.base_url);
     let code = own
         .link_code
@@ -193,20 +181,7 @@ async fn a_worker_moves_to_their_own_pod_and_back_keeping_records_and_grants() {
     );
 
     // The platform's token for the hosted pod is no longer active anywhere.
-    let introspected: serde_json::Value = stack
-        .http
-        .post(format!("{}{HUB_INTROSPECT}", stack.issuer))
-        .basic_auth(
-            &stack.resource_server.id,
-            stack.resource_server.secret.as_deref(),
-        )
-        .form(&[("token", before_move)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let introspected = stack.introspect(&before_move).await;
     assert_eq!(introspected["active"], false, "{introspected}");
 
     // The platform's connector follows by itself; the same export writes nothing new.

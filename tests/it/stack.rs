@@ -194,6 +194,27 @@ impl Stack {
         format!("{}/{name}/", self.pod_base)
     }
 
+    /// What the hub's introspection endpoint says of `token`, asked as the pod server.
+    pub async fn introspect(&self, token: &str) -> serde_json::Value {
+        self.http
+            .post(format!(
+                "{}{}",
+                self.issuer,
+                op_protocol::routes::HUB_INTROSPECT
+            ))
+            .basic_auth(
+                &self.resource_server.id,
+                self.resource_server.secret.as_deref(),
+            )
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The WebID the hub anchors for a worker.
     pub fn webid(&self, username: &str) -> String {
         format!(
@@ -408,4 +429,28 @@ pub fn query_of(url: &str) -> HashMap<String, String> {
         .query_pairs()
         .into_owned()
         .collect()
+}
+
+/// A worker's own pod server with one pod, `name`, trusting the hub at `issuer` exactly as
+/// docs/WORKERS.md starts it: no client credentials at the hub (linking hands them over).
+pub async fn own_pod(
+    issuer: &str,
+    dir: &std::path::Path,
+    name: &str,
+    clock: Clock,
+) -> op_pod::RunningPod {
+    let config = op_pod::config::RawConfig {
+        listen: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.to_owned()),
+        storage: Some(op_store::BackendKind::Memory),
+        single_pod: Some(name.into()),
+        trusted_issuer: vec![op_pod::config::RawIssuer {
+            issuer: issuer.to_owned(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    op_pod::start(config.validate().unwrap(), clock)
+        .await
+        .unwrap()
 }

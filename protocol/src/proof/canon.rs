@@ -7,14 +7,11 @@
 //! silently dropped or given a meaning the issuer did not publish.
 
 use std::collections::{BTreeMap, HashSet};
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
 
 use sha2::{Digest, Sha256};
 use sophia_api::quad::{Quad as _, Spog};
 use sophia_api::source::QuadSource;
 use sophia_api::term::{SimpleTerm, Term, TermKind};
-use sophia_jsonld::loader::{BoxFuture, FutureExt};
 use sophia_jsonld::options::Policy;
 use sophia_jsonld::{JsonLdOptions, JsonLdParser};
 
@@ -59,9 +56,9 @@ pub fn to_rdf(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError>
     let options = JsonLdOptions::new()
         .with_no_base()
         .with_expansion_policy(Policy::Strictest)
-        .with_document_loader_closure(pinned_loader);
+        .with_document_loader_closure(crate::contexts::loader);
     let parser = JsonLdParser::new_with_options(options);
-    let source = complete(parser.async_parse_str(&text)).ok_or_else(|| {
+    let source = crate::contexts::complete(parser.async_parse_str(&text)).ok_or_else(|| {
         ProofError::Expansion("JSON-LD expansion waited on I/O, which records never need".into())
     })?;
     let quads: HashSet<Quad> = source
@@ -150,40 +147,6 @@ fn check_term(term: &SimpleTerm<'static>) -> Result<(), ProofError> {
         )));
     }
     Ok(())
-}
-
-/// Polls a future that never waits on I/O to completion; `None` if it keeps waiting.
-///
-/// Contexts come from memory, so JSON-LD expansion never actually suspends. Driving it here keeps
-/// this crate free of an async runtime, and avoids sophia_jsonld's synchronous parser, which builds
-/// a tokio runtime of its own and panics inside another one (DESIGN §6).
-fn complete<F: Future>(future: F) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000 {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return Some(output);
-        }
-    }
-    None
-}
-
-/// A JSON-LD document loader that serves only the pinned contexts.
-fn pinned_loader() -> sophia_jsonld::loader::ClosureLoader<
-    impl Send + FnMut(sophia_iri::Iri<String>) -> BoxFuture<'static, Result<String, String>>,
-> {
-    sophia_jsonld::loader::ClosureLoader::new(|iri: sophia_iri::Iri<String>| {
-        let url = iri.as_str().to_owned();
-        async move {
-            crate::contexts::pinned(&url).map(str::to_owned).ok_or_else(|| {
-                format!(
-                    "context {url} is not pinned and nothing is fetched at run time; pinned contexts: {}",
-                    crate::contexts::pinned_urls().join(", ")
-                )
-            })
-        }
-        .boxed()
-    })
 }
 
 #[cfg(test)]
