@@ -51,6 +51,53 @@ pub fn pinned_urls() -> Vec<&'static str> {
     PINNED.iter().map(|(u, _, _)| *u).collect()
 }
 
+/// The pinned context a server serves at `path` (a request path under
+/// [`crate::routes::CONTEXTS`]).
+pub fn served_at(path: &str) -> Option<&'static str> {
+    PINNED
+        .iter()
+        .find(|(url, _, _)| crate::routes::context_path(url).as_deref() == Some(path))
+        .map(|(_, _, doc)| *doc)
+}
+
+/// The index a server serves at [`crate::routes::CONTEXTS`]: each pinned context's URL with the
+/// path it is served at and the SHA-256 of its bytes, so a client can check what it loads.
+pub fn served_index() -> serde_json::Value {
+    use sha2::{Digest, Sha256};
+    let entries = PINNED.iter().filter_map(|(url, _, doc)| {
+        let path = crate::routes::context_path(url)?;
+        let sha256: String = Sha256::digest(doc.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Some((
+            url.to_string(),
+            serde_json::json!({ "path": path, "sha256": sha256 }),
+        ))
+    });
+    serde_json::Value::Object(entries.collect())
+}
+
+/// What a server answers for a GET of `path` under [`crate::routes::CONTEXTS`]: status, media
+/// type and body (the index, a context, or a 404 saying where the index is). The servers add
+/// the caching and CORS headers.
+pub fn answer(path: &str) -> (u16, &'static str, String) {
+    if path == crate::routes::CONTEXTS {
+        return (200, "application/json", served_index().to_string());
+    }
+    match served_at(path) {
+        Some(doc) => (200, "application/ld+json", doc.to_owned()),
+        None => (
+            404,
+            "text/plain; charset=utf-8",
+            format!(
+                "no pinned context is served at {path}; the index of those served is at {}",
+                crate::routes::CONTEXTS
+            ),
+        ),
+    }
+}
+
 /// A JSON-LD document loader that serves only the pinned contexts (every JSON-LD parser of
 /// ours uses it: the signer, the verifier and the pod).
 pub fn loader() -> sophia_jsonld::loader::ClosureLoader<
@@ -95,6 +142,21 @@ pub fn complete<F: std::future::Future>(future: F) -> Option<F::Output> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pinned_context_is_served_at_its_path_with_the_indexed_hash() {
+        let index = served_index();
+        let files: serde_json::Value =
+            serde_json::from_str(include_str!("../contexts/index.json")).unwrap();
+        for (url, _, doc) in PINNED {
+            let entry = &index[*url];
+            let path = entry["path"].as_str().unwrap();
+            assert_eq!(served_at(path), Some(*doc), "{url}");
+            assert_eq!(entry["sha256"], files[*url]["sha256"], "{url}");
+        }
+        let elsewhere = crate::routes::context_path("https://example.org/x").unwrap();
+        assert_eq!(served_at(&elsewhere), None);
+    }
 
     #[test]
     fn every_indexed_context_is_pinned_and_parses_as_json() {

@@ -68,6 +68,17 @@ pub const HUB_HEALTH: &str = "/.well-known/op-health";
 /// [`hub_platform_registration`] says whether the platform is certified.
 pub const HUB_PLATFORMS: &str = "/platforms";
 
+/// Hub and pod server: every pinned JSON-LD context, read-only, at a stable URL — `https://` in
+/// the context's URL replaced by this prefix ([`context_path`]) — so clients without our code
+/// can expand records offline; the prefix itself answers the index (URL → path, SHA-256).
+pub const CONTEXTS: &str = "/.well-known/op-contexts/";
+
+/// Where a server serves the pinned context `url` (`None` for a URL that is not https).
+pub fn context_path(url: &str) -> Option<String> {
+    url.strip_prefix("https://")
+        .map(|rest| format!("{CONTEXTS}{rest}"))
+}
+
 /// Pod server: where a hub proves that a worker controls a self-hosted pod, with the one-time
 /// link code the pod server printed (POST, hub service token).
 pub const POD_LINK: &str = "/.well-known/op-link";

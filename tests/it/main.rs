@@ -27,6 +27,7 @@ mod records_faults;
 mod records_flow;
 mod records_status;
 mod records_verdict;
+mod solid_clients;
 mod stack;
 mod stack_crash;
 mod stack_crash_check;

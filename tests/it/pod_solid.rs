@@ -138,8 +138,28 @@ async fn negotiation_picks_by_quality_among_what_keeps_named_graphs() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/trig");
     assert_eq!(res.text().await.unwrap(), trig);
-    // Only Turtle: never the credential without its proof.
+    // Only Turtle (Inrupt's solid-client): the credential's default graph, saying in its first
+    // lines that the proof is left out and where the whole document is, and linking to it.
     let res = read("text/turtle").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/turtle");
+    let links: Vec<&str> = res
+        .headers()
+        .get_all("link")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        links
+            .iter()
+            .any(|l| l.contains("rel=\"alternate\"; type=\"application/trig\"")),
+        "{links:?}"
+    );
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with("# The default graph only"), "{body}");
+    assert!(body.contains("\"v\"") && !body.contains("abc"), "{body}");
+    // Nothing acceptable at all: 406 naming what exists.
+    let res = read("text/html").await.unwrap();
     assert_eq!(res.status(), 406);
     let message = res.text().await.unwrap();
     assert!(message.contains("application/ld+json"), "{message}");
@@ -158,4 +178,34 @@ async fn negotiation_picks_by_quality_among_what_keeps_named_graphs() {
     let json: serde_json::Value = res.json().await.unwrap();
     assert!(json.to_string().contains("http://example.org/p"), "{json}");
     pod.stop().await;
+}
+
+#[tokio::test]
+async fn both_servers_serve_the_pinned_contexts_with_their_hashes_for_clients_without_our_code() {
+    let stack = crate::stack::Stack::start().await;
+    for base in [stack.pod_base.clone(), stack.issuer.clone()] {
+        let get = |path: String| stack.http.get(format!("{base}{path}")).send();
+        let res = get(op_protocol::routes::CONTEXTS.to_owned()).await.unwrap();
+        assert_eq!(res.status(), 200, "{base}");
+        assert_eq!(res.headers()["access-control-allow-origin"], "*");
+        let index: serde_json::Value = res.json().await.unwrap();
+        for (url, _, doc) in op_protocol::contexts::PINNED {
+            let path = index[*url]["path"].as_str().unwrap().to_owned();
+            let res = get(path).await.unwrap();
+            assert_eq!(res.status(), 200, "{base} {url}");
+            assert_eq!(res.headers()["content-type"], "application/ld+json");
+            let served = res.text().await.unwrap();
+            assert_eq!(served, *doc, "{base} {url}: byte for byte");
+            let sha256: String = <sha2::Sha256 as sha2::Digest>::digest(served.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(index[*url]["sha256"], sha256.as_str());
+        }
+        let missing = op_protocol::routes::context_path("https://schema.org/").unwrap();
+        let res = get(missing).await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(res.text().await.unwrap().contains("index"));
+    }
+    stack.stop().await;
 }

@@ -18,7 +18,7 @@ const EXPORT: &str = include_str!("../../protocol/tests/data/gig-export.json");
 const PASSWORD: &str = "correct horse battery staple";
 
 /// Links `registered` to `worker`'s pod and pushes the test export; returns the resource names.
-async fn push_for(
+pub async fn push_for(
     stack: &Stack,
     browser: &mut Browser,
     registered: &Registered,

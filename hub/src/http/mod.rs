@@ -6,6 +6,7 @@ pub mod admin;
 pub mod backpack;
 pub mod browser;
 pub mod consent;
+pub mod contexts;
 pub mod data;
 pub mod developers;
 pub mod discovery;
@@ -36,6 +37,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         )
         .app_data(web::JsonConfig::default().limit(256 * 1024))
         .route(routes::HUB_HEALTH, web::get().to(|| async { "ok\n" }))
+        .route(routes::CONTEXTS, web::get().to(contexts::serve))
+        .route(
+            &format!("{}{{context:.+}}", routes::CONTEXTS),
+            web::get().to(contexts::serve),
+        )
         .route(
             routes::HUB_OIDC_DISCOVERY,
             web::get().to(discovery::metadata),

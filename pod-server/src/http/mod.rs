@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod container;
+pub mod contexts;
 pub mod error;
 pub mod headers;
 pub mod resource;
@@ -191,6 +192,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             web::delete().to(admin::delete_pod),
         )
         .route(routes::POD_LINK, web::post().to(admin::link))
+        .route(routes::CONTEXTS, web::get().to(contexts::serve))
+        .route(
+            &format!("{}{{context:.+}}", routes::CONTEXTS),
+            web::get().to(contexts::serve),
+        )
         .route(
             routes::POD_FEED_CREDENTIALS,
             web::post().to(admin::feed_credentials),

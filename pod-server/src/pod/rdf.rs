@@ -17,7 +17,7 @@ use sophia_turtle::parser::{
 use thiserror::Error;
 
 use jsonld::parse_json_ld;
-pub use serializer::{has_named_graphs, serialize};
+pub use serializer::{has_named_graphs, serialize, serialize_default_graph};
 
 /// One RDF statement, owned; the graph name is `None` for the default graph.
 pub type Quad = Spog<SimpleTerm<'static>>;

@@ -1,5 +1,5 @@
 //! The test clients written in JavaScript and Python (`tests/clients/`, `tests/verifier/`,
-//! `tests/guides/`): their string literals, found by a small lexer per language, and the check
+//! `tests/guides/`, `tests/solid/`): their string literals, found by a small lexer per language, and the check
 //! that none of them spells a route path. Those clients take paths from the discovery documents
 //! they fetch, from what the Rust test passes them, or from what the servers print and serve.
 
@@ -30,6 +30,7 @@ const FOLDERS: &[(&str, bool)] = &[
     ("tests/clients", true),
     ("tests/verifier", false),
     ("tests/guides", false),
+    ("tests/solid", false),
 ];
 
 /// Folders that hold installed packages or caches, never our code.
@@ -365,6 +366,7 @@ fn route_paths_are_not_spelled_in_the_test_clients() {
         "tests/clients/python/flows.py",
         "tests/verifier/verify.mjs",
         "tests/guides/run.mjs",
+        "tests/solid/clients.mjs",
     ] {
         assert!(
             scripts.iter().any(|(path, _, _)| path == expected),

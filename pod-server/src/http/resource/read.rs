@@ -62,9 +62,24 @@ impl Target<'_> {
                 Ok(res.streaming(stream))
             }
             Kind::Rdf => {
-                let (media, body) = self.representation(&resource, accept).await?;
-                res.insert_header((header::CONTENT_TYPE, media));
-                Ok(if head { res.finish() } else { res.body(body) })
+                let shown = self.representation(&resource, accept).await?;
+                res.insert_header((header::CONTENT_TYPE, shown.media));
+                if shown.default_graph_only {
+                    // Where the whole document, named graphs included, can be had.
+                    res.append_header((
+                        header::LINK,
+                        format!(
+                            "<{}>; rel=\"alternate\"; type=\"{}\"",
+                            self.url(),
+                            meta.media_type
+                        ),
+                    ));
+                }
+                Ok(if head {
+                    res.finish()
+                } else {
+                    res.body(shown.body)
+                })
             }
             Kind::NonRdf => {
                 res.insert_header((header::CONTENT_TYPE, meta.media_type.clone()));
@@ -77,29 +92,32 @@ impl Target<'_> {
         }
     }
 
-    /// Converts a stored RDF document to another syntax.
     /// The best representation of an RDF document for `accept` (RFC 9110 §12.5.1, by q-value
     /// over what the document can be served as): the stored bytes when its syntax is chosen,
     /// else a conversion. A document with named graphs (a credential's proof) is never served
-    /// without them: when the preferred syntax cannot carry them, the next acceptable one that
-    /// can is chosen, and 406 says which exist when none is acceptable.
+    /// without saying so: when the preferred syntax cannot carry them, the next acceptable one
+    /// that can is chosen; when none can (a Solid client asking for Turtle only), the default
+    /// graph is served in the best acceptable syntax with a comment saying what is left out,
+    /// and the caller links to the whole document; 406 says which syntaxes exist otherwise.
     pub(super) async fn representation(
         &self,
         resource: &Resource,
         accept: Option<&str>,
-    ) -> Result<(&'static str, Vec<u8>), HttpError> {
+    ) -> Result<Representation, HttpError> {
         let stored = resource.meta.media_type.as_str();
         let mut candidates = headers::rdf_candidates(stored);
         let mut graphs = false;
         loop {
-            let chosen = headers::negotiate(accept, &candidates).ok_or_else(|| {
-                let why = if graphs {
-                    "this document has named graphs (such as a credential's proof), which the accepted syntaxes cannot carry"
-                } else {
-                    "none of the accepted media types can be produced"
-                };
-                PodError::NotAcceptable(format!("{why}; available: {}", candidates.join(", ")))
-            })?;
+            let Some(chosen) = headers::negotiate(accept, &candidates) else {
+                if graphs {
+                    return self.default_graph(resource, accept).await;
+                }
+                return Err(PodError::NotAcceptable(format!(
+                    "none of the accepted media types can be produced; available: {}",
+                    candidates.join(", ")
+                ))
+                .into());
+            };
             let media = candidates[chosen];
             let format = headers::rdf_format(media);
             let media: &'static str = match format {
@@ -107,7 +125,7 @@ impl Target<'_> {
                 _ => headers::JSON,
             };
             if format == RdfFormat::from_media_type(stored) {
-                return Ok((media, resource.body.clone()));
+                return Ok(Representation::whole(media, resource.body.clone()));
             }
             match self
                 .convert(resource, format.expect("candidates are RDF"))
@@ -119,9 +137,58 @@ impl Target<'_> {
                     });
                     graphs = true;
                 }
-                converted => return Ok((media, converted?.into_bytes())),
+                converted => return Ok(Representation::whole(media, converted?.into_bytes())),
             }
         }
+    }
+
+    /// The default graph of a document with named graphs, in the best acceptable syntax that
+    /// cannot carry them, opening with a comment that says what is left out and where it is.
+    async fn default_graph(
+        &self,
+        resource: &Resource,
+        accept: Option<&str>,
+    ) -> Result<Representation, HttpError> {
+        let stored = resource.meta.media_type.clone();
+        let plain: Vec<&str> = headers::rdf_candidates(&stored)
+            .into_iter()
+            .filter(|c| headers::rdf_format(c).is_some_and(|f| !f.has_named_graphs()))
+            .collect();
+        let Some(chosen) = headers::negotiate(accept, &plain) else {
+            return Err(PodError::NotAcceptable(format!(
+                "this document has named graphs (such as a credential's proof), which the \
+                 accepted syntaxes cannot carry; available: {}",
+                headers::rdf_candidates(&stored).join(", ")
+            ))
+            .into());
+        };
+        let format = headers::rdf_format(plain[chosen]).expect("candidates are RDF");
+        let from = RdfFormat::from_media_type(&stored)
+            .ok_or_else(|| PodError::NotAcceptable("the stored media type is not RDF".into()))?;
+        let (body, url, budget) = (
+            resource.body.clone(),
+            self.url(),
+            self.state.limits.rdf_budget(),
+        );
+        let graph = self
+            .state
+            .work
+            .run(move || {
+                rdf::serialize_default_graph(&rdf::parse(from, &body, &url, budget)?, format)
+            })
+            .await?
+            .map_err(PodError::Rdf)?;
+        let note = format!(
+            "# The default graph only: this document's named graphs (such as a credential's \
+             proof)\n# cannot be written in {}. The whole document, its proof included, is at \
+             this URL as {stored}.\n",
+            format.media_type()
+        );
+        Ok(Representation {
+            media: format.media_type(),
+            body: (note + &graph).into_bytes(),
+            default_graph_only: true,
+        })
     }
 
     pub(super) async fn convert(
@@ -145,5 +212,25 @@ impl Target<'_> {
             })
             .await?;
         Ok(converted.map_err(PodError::Rdf)?)
+    }
+}
+
+/// What a GET of an RDF document answers with.
+pub(super) struct Representation {
+    /// Its media type.
+    media: &'static str,
+    /// Its bytes.
+    body: Vec<u8>,
+    /// Only the default graph: no acceptable syntax could carry the document's named graphs.
+    default_graph_only: bool,
+}
+
+impl Representation {
+    fn whole(media: &'static str, body: Vec<u8>) -> Representation {
+        Representation {
+            media,
+            body,
+            default_graph_only: false,
+        }
     }
 }

@@ -21,6 +21,13 @@ pub fn has_named_graphs(quads: &[Quad]) -> bool {
     quads.iter().any(|(_, g)| g.is_some())
 }
 
+/// Serialises the default graph of `quads` as `format`, leaving the named graphs out (the caller
+/// says so: see the pod's read path).
+pub fn serialize_default_graph(quads: &[Quad], format: RdfFormat) -> Result<String, RdfError> {
+    let default: Vec<Quad> = quads.iter().filter(|(_, g)| g.is_none()).cloned().collect();
+    serialize(&default, format)
+}
+
 /// Serialises `quads` as `format`; refuses rather than drops named graphs.
 pub fn serialize(quads: &[Quad], format: RdfFormat) -> Result<String, RdfError> {
     if !format.has_named_graphs() && has_named_graphs(quads) {
