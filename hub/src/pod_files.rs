@@ -32,6 +32,46 @@ impl PodFile {
     pub fn is_container(&self) -> bool {
         self.path.is_empty() || self.path.ends_with('/')
     }
+
+    /// A container's own description, from its JSON-LD listing in the pod at `root`: what the
+    /// worker wrote, without what the server generates (containment, LDP and storage types,
+    /// modification time), as a JSON-LD body a `PUT` of the container takes; empty for none.
+    pub fn description(&self, root: &str) -> Vec<u8> {
+        use op_protocol::vocab::{RDF_TYPE, dcterms, ldp, pim};
+        let here = format!("{root}{}", self.path);
+        let generated_types = [
+            ldp::RESOURCE,
+            ldp::CONTAINER,
+            ldp::BASIC_CONTAINER,
+            pim::STORAGE,
+        ];
+        let Ok(serde_json::Value::Array(nodes)) = serde_json::from_slice(&self.body) else {
+            return Vec::new();
+        };
+        let kept: Vec<serde_json::Value> = nodes
+            .into_iter()
+            .filter_map(|mut node| {
+                let object = node.as_object_mut()?;
+                if object.get("@id").and_then(|v| v.as_str()) == Some(here.as_str()) {
+                    object.remove(ldp::CONTAINS);
+                    object.remove(dcterms::MODIFIED);
+                    if let Some(serde_json::Value::Array(types)) = object.get_mut("@type") {
+                        types.retain(|t| !t.as_str().is_some_and(|t| generated_types.contains(&t)));
+                        if types.is_empty() {
+                            object.remove("@type");
+                        }
+                    }
+                    object.remove(RDF_TYPE);
+                }
+                (object.len() > 1).then_some(node)
+            })
+            .collect();
+        if kept.is_empty() {
+            Vec::new()
+        } else {
+            serde_json::Value::Array(kept).to_string().into_bytes()
+        }
+    }
 }
 
 /// A worker's pod, as the hub sees it on their behalf.
@@ -76,6 +116,11 @@ impl<'a> Pod<'a> {
                 .map_err(|e| e.to_string())?
         };
         Ok(builder.bearer_auth(token))
+    }
+
+    /// The pod's root URL.
+    pub fn root(&self) -> &str {
+        self.root
     }
 
     fn token(&self) -> String {
@@ -170,11 +215,12 @@ impl<'a> Pod<'a> {
         }
     }
 
-    /// Writes a document (or creates an empty container) at its path, replacing what is there.
+    /// Writes a document, or a container with the description in its body (none when empty), at
+    /// its path, replacing what is there.
     pub async fn put(&self, file: &PodFile) -> Result<(), String> {
         let url = format!("{}{}", self.root, file.path);
         let mut req = self.request(Method::PUT, &url, &self.token())?;
-        if !file.is_container() {
+        if !file.body.is_empty() {
             req = req
                 .header("Content-Type", &file.media_type)
                 .body(file.body.clone());

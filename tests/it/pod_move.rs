@@ -15,6 +15,7 @@ use crate::stack::{Browser, Page, Stack};
 
 const EXPORT: &str = include_str!("../../protocol/tests/data/gig-export.json");
 const PASSWORD: &str = "correct horse battery staple";
+const TITLE: &str = "<> <http://purl.org/dc/terms/title> \"My gigs\" .";
 
 async fn move_pod(browser: &mut Browser, stack: &Stack, form: &[(&str, &str)]) -> Page {
     let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
@@ -92,6 +93,21 @@ async fn a_worker_moves_to_their_own_pod_and_back_keeping_records_and_grants() {
     assert_eq!(first.created.len(), 6, "{first:?}");
     let records = folder(&session, &http, &hosted).await;
     assert_eq!(records.len(), 6);
+    // Her own things: a description of the records' container and an empty container.
+    let put = |url: String, body: &'static str| {
+        let token = op_hub::provider::dashboard_token(stack.hub(), &webid, &hosted);
+        let req = stack.http.put(url).bearer_auth(token);
+        match body {
+            "" => req.send(),
+            body => req.header("Content-Type", "text/turtle").body(body).send(),
+        }
+    };
+    let described = put(format!("{hosted}gigs/"), TITLE).await.unwrap();
+    assert_eq!(described.status(), 204);
+    assert_eq!(
+        put(format!("{hosted}notes/"), "").await.unwrap().status(),
+        201
+    );
 
     let own = crate::stack::own_pod(
         &stack.issuer,
@@ -191,6 +207,26 @@ async fn a_worker_moves_to_their_own_pod_and_back_keeping_records_and_grants() {
     let at_own = folder(&session, &http, &own_root).await;
     assert_eq!(at_own, records, "every record, byte for byte");
     all_verify(&stack, &own_root, &webid, &at_own).await;
+    let read = |url: String, root: String| {
+        let token = op_hub::provider::dashboard_token(stack.hub(), &webid, &root);
+        stack
+            .http
+            .get(url)
+            .bearer_auth(token)
+            .header("Accept", "text/turtle")
+            .send()
+    };
+    let gigs = read(format!("{own_root}gigs/"), own_root.clone())
+        .await
+        .unwrap();
+    assert!(
+        gigs.text().await.unwrap().contains("My gigs"),
+        "the description moved too"
+    );
+    let notes = read(format!("{own_root}notes/"), own_root.clone())
+        .await
+        .unwrap();
+    assert_eq!(notes.status(), 200, "the empty container moved too");
     let backpack = browser
         .get(&format!("{}{HUB_BACKPACK}", stack.issuer))
         .await;

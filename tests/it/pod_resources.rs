@@ -189,6 +189,77 @@ async fn containment_is_managed_by_the_server_only() {
 }
 
 #[tokio::test]
+async fn a_container_takes_its_own_description_but_never_containment_triples() {
+    let pod = PodServer::memory().await;
+    let put = |body: &'static str, media: &'static str| {
+        pod.owner(Method::PUT, "/notes/")
+            .header("Content-Type", media)
+            .body(body)
+            .send()
+    };
+    let title = "<http://purl.org/dc/terms/title>";
+    let res = put(
+        "<> <http://purl.org/dc/terms/title> \"My notes\" .",
+        "text/turtle",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    pod.put_turtle("/notes/a", "<#a> <http://example.org/p> \"v\" .")
+        .await;
+    let get = |accept: &'static str| {
+        pod.owner(Method::GET, "/notes/")
+            .header("Accept", accept)
+            .send()
+    };
+    let turtle = text(get("text/turtle").await.unwrap()).await;
+    assert!(
+        turtle.contains(title) && turtle.contains("\"My notes\""),
+        "{turtle}"
+    );
+    assert!(turtle.contains("<a>"), "the listing follows: {turtle}");
+    let json = text(get("application/ld+json").await.unwrap()).await;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let nodes = doc.as_array().unwrap();
+    assert!(
+        nodes
+            .iter()
+            .any(|n| n["http://purl.org/dc/terms/title"][0]["@value"] == "My notes"),
+        "{json}"
+    );
+    assert!(json.contains("http://www.w3.org/ns/ldp#contains"), "{json}");
+    // Containment triples and named graphs are refused, and change nothing.
+    let res = put(
+        "<> <http://www.w3.org/ns/ldp#contains> <b> .",
+        "text/turtle",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(text(res).await.contains("ldp:contains"));
+    let res = put("<x> <y> <z> <g> .", "application/n-quads")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = put("not rdf", "image/png").await.unwrap();
+    assert_eq!(res.status(), 415);
+    assert!(
+        text(get("text/turtle").await.unwrap())
+            .await
+            .contains("My notes")
+    );
+    // PUT again with only whitespace: no description, the children stay (PUT is idempotent).
+    let res = put("  \n", "text/turtle").await.unwrap();
+    assert_eq!(res.status(), 204);
+    let turtle = text(get("text/turtle").await.unwrap()).await;
+    assert!(
+        !turtle.contains("My notes") && turtle.contains("<a>"),
+        "{turtle}"
+    );
+    pod.stop().await;
+}
+
+#[tokio::test]
 async fn conditional_requests_guard_writes_and_reads() {
     let pod = PodServer::memory().await;
     let create_only = || {

@@ -134,9 +134,9 @@ async fn move_data(
 }
 
 /// Copies every document of `old` whose bytes differ from `copied` (path → bytes) into `new`,
-/// makes its empty containers there, and deletes from `new` what `copied` had and `old` no
-/// longer has. The pod's own profile document and root stay as the new pod made them. Returns
-/// what `old` holds now.
+/// makes its empty containers and carries container descriptions there, and deletes from `new`
+/// what `copied` had and `old` no longer holds. The pod's own profile document stays as the new
+/// pod made it. Returns what it copied (path → bytes) for the next pass.
 async fn copy(
     old: &Pod<'_>,
     new: &Pod<'_>,
@@ -151,10 +151,23 @@ async fn copy(
             .any(|f| f.path.len() > dir.len() && f.path.starts_with(dir))
     };
     let profile = op_protocol::routes::POD_PROFILE_CARD;
-    let files: Vec<&PodFile> = all
+    // Documents as they are; a container as its own description, and only when it has one or
+    // is empty (writing a child makes its parents).
+    let files: Vec<PodFile> = all
         .iter()
-        .filter(|f| !f.path.is_empty() && f.path != profile)
-        .filter(|f| !(f.is_container() && has_children(&f.path)))
+        .filter(|f| f.path != profile)
+        .filter_map(|f| {
+            if !f.is_container() {
+                return Some(f.clone());
+            }
+            let description = f.description(old.root());
+            let needed = !description.is_empty() || (!f.path.is_empty() && !has_children(&f.path));
+            needed.then(|| PodFile {
+                path: f.path.clone(),
+                media_type: "application/ld+json".into(),
+                body: description,
+            })
+        })
         .collect();
     let refused = |why: String| LinkError::Refused(format!("your data could not be copied: {why}"));
     for file in &files {
@@ -162,12 +175,14 @@ async fn copy(
             new.put(file).await.map_err(refused)?;
         }
     }
-    let now: HashMap<String, Vec<u8>> = files
-        .into_iter()
-        .map(|f| (f.path.clone(), f.body.clone()))
+    let now: HashMap<String, Vec<u8>> = files.into_iter().map(|f| (f.path, f.body)).collect();
+    // What the old pod no longer holds at all, deepest first, so a container goes after what
+    // it held.
+    let present: std::collections::HashSet<&str> = all.iter().map(|f| f.path.as_str()).collect();
+    let mut gone: Vec<&String> = copied
+        .keys()
+        .filter(|p| !present.contains(p.as_str()))
         .collect();
-    // Deepest first, so a container goes after what it held.
-    let mut gone: Vec<&String> = copied.keys().filter(|p| !now.contains_key(*p)).collect();
     gone.sort_by_key(|p| std::cmp::Reverse(p.len()));
     for path in gone {
         new.delete(path).await.map_err(refused)?;

@@ -35,7 +35,9 @@ enum Stage {
     Done,
 }
 
-/// Streams the representation of the container at `path` (whose absolute URL is `url`).
+/// Streams the representation of the container at `path` (whose absolute URL is `url`):
+/// `description` is the container's own description already in `format` (for JSON-LD, node
+/// objects without the enclosing brackets), then the generated types, time and listing.
 pub fn stream(
     store: Store,
     pod: PodName,
@@ -43,8 +45,9 @@ pub fn stream(
     url: String,
     meta: &Meta,
     format: RdfFormat,
+    description: String,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static {
-    let head = head(&url, meta, path.is_root(), format);
+    let head = head(&url, meta, path.is_root(), format, &description);
     let listing = Listing {
         store,
         pod,
@@ -97,13 +100,13 @@ fn types(is_root: bool) -> Vec<&'static str> {
     t
 }
 
-fn head(url: &str, meta: &Meta, is_root: bool, format: RdfFormat) -> String {
+fn head(url: &str, meta: &Meta, is_root: bool, format: RdfFormat, description: &str) -> String {
     let modified = rfc3339(meta.modified);
     match format {
         RdfFormat::Turtle | RdfFormat::TriG => {
             let types: Vec<String> = types(is_root).iter().map(|t| format!("<{t}>")).collect();
             format!(
-                "<> a {};\n    <{}> \"{modified}\"^^<{}> .\n",
+                "<> a {};\n    <{}> \"{modified}\"^^<{}> .\n{description}",
                 types.join(", "),
                 dcterms::MODIFIED,
                 xsd::DATE_TIME
@@ -119,6 +122,7 @@ fn head(url: &str, meta: &Meta, is_root: bool, format: RdfFormat) -> String {
                 dcterms::MODIFIED,
                 xsd::DATE_TIME
             ));
+            out.push_str(description);
             out
         }
         RdfFormat::JsonLd => {
@@ -128,8 +132,18 @@ fn head(url: &str, meta: &Meta, is_root: bool, format: RdfFormat) -> String {
                 dcterms::MODIFIED: [{"@value": modified, "@type": xsd::DATE_TIME}],
             });
             let text = doc.to_string();
-            // Re-open the object to append the streamed containment list.
-            format!("[{},\"{}\":[", &text[..text.len() - 1], ldp::CONTAINS)
+            // The description's node objects first; then re-open the container's object to
+            // append the streamed containment list.
+            let described = if description.is_empty() {
+                String::new()
+            } else {
+                format!("{description},")
+            };
+            format!(
+                "[{described}{},\"{}\":[",
+                &text[..text.len() - 1],
+                ldp::CONTAINS
+            )
         }
     }
 }

@@ -44,7 +44,7 @@ pub struct Meta {
 pub struct Resource {
     /// Metadata.
     pub meta: Meta,
-    /// The body as sent (empty for containers).
+    /// The body as sent; a container's own description as N-Triples (often empty).
     pub body: Vec<u8>,
 }
 
@@ -79,6 +79,13 @@ impl Resource {
             },
             body: Vec::new(),
         }
+    }
+
+    /// Gives a container its own description (N-Triples; empty for none): new ETag and time.
+    pub fn describe(&mut self, description: Vec<u8>, now: u64) {
+        self.meta.size = description.len() as u64;
+        self.body = description;
+        self.touch(now);
     }
 
     /// Marks a container's listing as changed: new ETag and modification time.

@@ -11,8 +11,12 @@ use crate::store::{ScanFrom, Store, StoreError, Tx};
 /// What to store at a path.
 #[derive(Debug, Clone)]
 pub enum Content {
-    /// An empty container.
-    Container,
+    /// A container, with its own description as N-Triples (empty: none); containment triples
+    /// are never part of it.
+    Container {
+        /// The description.
+        description: Vec<u8>,
+    },
     /// A document: RDF (already validated) or other bytes.
     Document {
         /// RDF or not.
@@ -147,20 +151,19 @@ pub(crate) fn put_in_tx(
     conditions.check(current.as_ref().map(|r| &r.meta))?;
     check_no_twin(tx, pod, path)?;
     let new = match (&content, path.is_container()) {
-        (Content::Container, true) => {
-            if current.is_some() {
-                return Err(PodError::Conflict(format!(
-                    "container {path} already exists; its contents are managed by the server"
-                )));
-            }
-            Resource::container(now)
+        (Content::Container { description }, true) => {
+            // PUT is idempotent: an existing container keeps its children and takes the new
+            // description (none when the body was empty).
+            let mut container = current.clone().unwrap_or_else(|| Resource::container(now));
+            container.describe(description.clone(), now);
+            container
         }
         (Content::Document { .. }, true) => {
             return Err(PodError::Conflict(format!(
                 "{path} is a container path (it ends with '/'); containers take no body"
             )));
         }
-        (Content::Container, false) => {
+        (Content::Container { .. }, false) => {
             return Err(PodError::BadRequest(format!(
                 "{path} does not end with '/', so it cannot be a container"
             )));
@@ -300,7 +303,7 @@ pub async fn post(
         }
         None => return Err(PodError::NotFound(container.to_string())),
     }
-    let is_container = matches!(content, Content::Container);
+    let is_container = matches!(content, Content::Container { .. });
     let base = slug.map(sanitize_slug).filter(|s| !s.is_empty());
     for attempt in 0..4 {
         let name = match (&base, attempt) {

@@ -99,7 +99,9 @@ pub async fn create_pod(store: &Store, new: NewPod, now: u64) -> Result<PodRecor
                 tx,
                 &new.name,
                 &gigs,
-                Content::Container,
+                Content::Container {
+                    description: Vec::new(),
+                },
                 &Conditions::default(),
                 now,
             )?;

@@ -51,6 +51,7 @@ impl Target<'_> {
                 if head {
                     return Ok(res.finish());
                 }
+                let description = self.described_container(&resource, format).await?;
                 let stream = crate::http::container::stream(
                     self.state.store.clone(),
                     self.pod.clone(),
@@ -58,6 +59,7 @@ impl Target<'_> {
                     self.url(),
                     meta,
                     format,
+                    description,
                 );
                 Ok(res.streaming(stream))
             }
@@ -189,6 +191,39 @@ impl Target<'_> {
             body: (note + &graph).into_bytes(),
             default_graph_only: true,
         })
+    }
+
+    /// A container's own description (stored as N-Triples) in `format`; for JSON-LD, its node
+    /// objects without the enclosing brackets, to precede the generated listing.
+    async fn described_container(
+        &self,
+        resource: &Resource,
+        format: RdfFormat,
+    ) -> Result<String, HttpError> {
+        if resource.body.is_empty() {
+            return Ok(String::new());
+        }
+        let text = String::from_utf8_lossy(&resource.body).into_owned();
+        if format != RdfFormat::JsonLd {
+            return Ok(text); // N-Triples is also Turtle, TriG and N-Quads
+        }
+        let (url, budget) = (self.url(), self.state.limits.rdf_budget());
+        let json = self
+            .state
+            .work
+            .run(move || {
+                let quads = rdf::parse(RdfFormat::NTriples, text.as_bytes(), &url, budget)?;
+                rdf::serialize(&quads, RdfFormat::JsonLd)
+            })
+            .await?
+            .map_err(PodError::Rdf)?;
+        let json = json.trim();
+        Ok(json
+            .strip_prefix('[')
+            .and_then(|j| j.strip_suffix(']'))
+            .unwrap_or(json)
+            .trim()
+            .to_owned())
     }
 
     pub(super) async fn convert(

@@ -22,13 +22,9 @@ impl Target<'_> {
     pub(super) async fn put(self, payload: web::Payload) -> Result<HttpResponse, HttpError> {
         let body = read_body(self.req, payload, self.state.limits.max_body_bytes).await?;
         let content = if self.path.is_container() {
-            if !body.is_empty() {
-                return Err(PodError::Conflict(
-                    "containers take no body: their contents are managed by the server".into(),
-                )
-                .into());
+            Content::Container {
+                description: self.container_description(body).await?,
             }
-            Content::Container
         } else {
             self.document(body, &self.url()).await?
         };
@@ -60,7 +56,9 @@ impl Target<'_> {
         let wants_container = headers::has_link_type(self.req, ldp::BASIC_CONTAINER)
             || headers::has_link_type(self.req, ldp::CONTAINER);
         let content = if wants_container {
-            Content::Container
+            Content::Container {
+                description: self.container_description(body).await?,
+            }
         } else {
             self.document(body, &self.url()).await?
         };
@@ -119,6 +117,48 @@ impl Target<'_> {
     }
 
     /// Validates a document body by its media type: RDF is parsed (and its triples counted).
+    /// A container's own description from a request body, as N-Triples: RDF in any syntax the
+    /// pod reads, with no named graphs and no containment triples (the server keeps those).
+    /// An empty body or graph describes nothing.
+    async fn container_description(&self, body: Vec<u8>) -> Result<Vec<u8>, HttpError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Vec::new());
+        }
+        let media_type = headers::content_type(self.req).unwrap_or_default();
+        let format = RdfFormat::from_media_type(&media_type).ok_or_else(|| {
+            PodError::UnsupportedMediaType(format!(
+                "a container's description must be RDF (text/turtle, application/ld+json, …), \
+                 not {media_type:?}"
+            ))
+        })?;
+        let (budget, base) = (self.state.limits.rdf_budget(), self.url());
+        let described = self
+            .state
+            .work
+            .run(move || {
+                let quads = rdf::parse(format, &body, &base, budget)?;
+                let contains = quads.iter().any(|(t, _)| is_containment(&t[1]));
+                if contains || rdf::has_named_graphs(&quads) {
+                    return Ok((contains, true, String::new()));
+                }
+                Ok::<_, rdf::RdfError>((false, false, rdf::serialize(&quads, RdfFormat::NTriples)?))
+            })
+            .await?
+            .map_err(PodError::Rdf)?;
+        match described {
+            (true, _, _) => Err(PodError::Conflict(
+                "containment triples (ldp:contains) are managed by the server: leave them out \
+                 of a container's description"
+                    .into(),
+            )
+            .into()),
+            (_, true, _) => Err(HttpError::BadRequest(
+                "a container's description cannot hold named graphs".into(),
+            )),
+            (false, false, ntriples) => Ok(ntriples.into_bytes()),
+        }
+    }
+
     pub(super) async fn document(&self, body: Vec<u8>, base: &str) -> Result<Content, HttpError> {
         let media_type = headers::content_type(self.req).ok_or_else(|| {
             HttpError::BadRequest("Content-Type is required (for example text/turtle)".into())
@@ -189,4 +229,12 @@ async fn read_body(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Whether a predicate is `ldp:contains`.
+fn is_containment(predicate: &sophia_api::term::SimpleTerm<'static>) -> bool {
+    use sophia_api::term::Term;
+    predicate
+        .iri()
+        .is_some_and(|iri| iri.as_str() == ldp::CONTAINS)
 }
