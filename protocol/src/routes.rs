@@ -10,6 +10,11 @@ pub fn pod_admin_pod(name: &str) -> String {
     format!("{POD_ADMIN_PODS}/{name}")
 }
 
+/// Pod server admin API: a pod's books checked against its contents (GET).
+pub fn pod_admin_pod_audit(name: &str) -> String {
+    format!("{POD_ADMIN_PODS}/{name}/audit")
+}
+
 /// Pod server health check, for load balancers and operators; answers `200 ok` without touching storage.
 pub const POD_HEALTH: &str = "/.well-known/op-health";
 

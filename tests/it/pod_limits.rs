@@ -88,5 +88,46 @@ async fn a_full_pod_answers_507_with_its_usage() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    // After refusals, deletes, a nested write and a container's description, the books the
+    // quota is checked against still agree with the contents.
+    let nested = pod
+        .owner(Method::PUT, "/a/b/c")
+        .header("Content-Type", "text/turtle")
+        .body("<#x> <http://example.org/p> 1 .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nested.status(), 201);
+    let described = pod
+        .owner(Method::PUT, "/a/")
+        .header("Content-Type", "text/turtle")
+        .body("<> <http://purl.org/dc/terms/title> \"A\" .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.status(), 204);
+    let audit = |token: &'static str| {
+        pod.client
+            .get(format!(
+                "{}{}",
+                pod.base,
+                op_protocol::routes::pod_admin_pod_audit("alice")
+            ))
+            .bearer_auth(token)
+            .send()
+    };
+    let report: serde_json::Value = audit(crate::harness::ADMIN_TOKEN)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["consistent"], true, "{report}");
+    assert!(
+        report["resources_counted"].as_u64().unwrap() >= 5,
+        "{report}"
+    );
+    assert_eq!(report["bytes_counted"], report["bytes_recorded"]);
+    assert_eq!(audit("not-the-admin-token").await.unwrap().status(), 403);
     pod.stop().await;
 }

@@ -45,7 +45,24 @@ pub async fn invariants(w: &World, seed: u64, round: usize, full: bool) {
             200,
             "{at}: {worker} signed up but has no pod profile"
         );
-        checks += 1;
+        // The pod's books (usage the quota is checked against, child counts, listings) agree
+        // with what it holds.
+        let audit: serde_json::Value = w
+            .http
+            .get(format!(
+                "{}{}",
+                w.pod_base,
+                op_protocol::routes::pod_admin_pod_audit(worker)
+            ))
+            .bearer_auth(crate::harness::ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(audit["consistent"], true, "{at}: {worker}'s pod: {audit}");
+        checks += 2;
     }
     for worker in &linked {
         let session = w.session(worker);

@@ -134,6 +134,20 @@ pub async fn get_pod(
     Ok(HttpResponse::Ok().json(record))
 }
 
+/// `GET /.admin/pods/{name}/audit`: the pod's usage and listings checked against its contents
+/// (`consistent`, the counts on both sides, and what disagrees).
+pub async fn audit_pod(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, HttpError> {
+    let caller = authorize(&req, &state).await?;
+    let name = PodName::parse(&name)?;
+    caller.may_manage(&pods::active_pod(&state.store, &name)?)?;
+    let audit = crate::pod::audit::audit(&state.store, &name).await?;
+    Ok(HttpResponse::Ok().json(audit))
+}
+
 /// `DELETE /.admin/pods/{name}`: deletes the pod and everything in it.
 pub async fn delete_pod(
     req: HttpRequest,

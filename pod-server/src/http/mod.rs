@@ -191,6 +191,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             &routes::pod_admin_pod("{name}"),
             web::delete().to(admin::delete_pod),
         )
+        .route(
+            &routes::pod_admin_pod_audit("{name}"),
+            web::get().to(admin::audit_pod),
+        )
         .route(routes::POD_LINK, web::post().to(admin::link))
         .route(routes::CONTEXTS, web::get().to(contexts::serve))
         .route(

@@ -1,5 +1,6 @@
 //! The pod domain: resources, containers, RDF, N3 Patch and the operations that change them.
 
+pub mod audit;
 pub mod conditions;
 pub mod error;
 pub mod link;
