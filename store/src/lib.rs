@@ -31,6 +31,14 @@ pub enum StoreError {
     Closed,
 }
 
+impl StoreError {
+    /// Whether the write failed for lack of disk space: nothing was stored, and the same write
+    /// can succeed once space returns (a server answers 507).
+    pub fn is_storage_full(&self) -> bool {
+        matches!(self, StoreError::Engine(e) if e.is_storage_full())
+    }
+}
+
 impl From<KvError> for StoreError {
     fn from(e: KvError) -> Self {
         StoreError::Engine(Arc::new(e))

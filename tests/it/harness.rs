@@ -88,6 +88,8 @@ pub struct PodOptions {
     pub limits: Limits,
     /// Create the pod `alice` at start (hosted mode only).
     pub create_alice: bool,
+    /// Where the store lives (default: a fresh temporary folder).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for PodOptions {
@@ -97,6 +99,7 @@ impl Default for PodOptions {
             single_pod: None,
             limits: Limits::default(),
             create_alice: true,
+            data_dir: None,
         }
     }
 }
@@ -129,7 +132,12 @@ impl PodServer {
         let issuer = Issuer::new(dir.path(), ISSUER);
         let raw = RawConfig {
             listen: Some("127.0.0.1:0".into()),
-            data_dir: Some(dir.path().join("data")),
+            data_dir: Some(
+                options
+                    .data_dir
+                    .clone()
+                    .unwrap_or_else(|| dir.path().join("data")),
+            ),
             storage: Some(options.storage),
             single_pod: options.single_pod.clone(),
             admin_token: Some(ADMIN_TOKEN.into()),

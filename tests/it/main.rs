@@ -13,6 +13,7 @@ mod operator_cli;
 mod pod_access;
 mod pod_bounds;
 mod pod_crash;
+mod pod_disk_full;
 mod pod_feed;
 mod pod_hub;
 mod pod_isolation;

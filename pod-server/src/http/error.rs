@@ -74,6 +74,7 @@ impl ResponseError for HttpError {
                 PodError::Patch(_) => StatusCode::CONFLICT,
                 PodError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 PodError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+                PodError::Storage(e) if e.is_storage_full() => StatusCode::INSUFFICIENT_STORAGE,
                 PodError::Storage(_) | PodError::Worker(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             HttpError::Path(_) | HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -91,6 +92,11 @@ impl ResponseError for HttpError {
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
             "internal server error; the operator's log has the cause".to_owned()
+        } else if matches!(self, HttpError::Pod(PodError::Storage(_))) {
+            tracing::error!(error = %self, "the server's disk is full");
+            "the server's disk is full: nothing was stored; reads go on, and the same write will \
+             succeed once its operator frees space"
+                .to_owned()
         } else {
             self.to_string()
         };
