@@ -53,8 +53,9 @@ impl FromStr for DatabaseUrl {
         }
         let config = tokio_postgres::Config::from_str(s).map_err(|e| {
             KvError(format!(
-                "invalid database URL: {e} (sslmode may be disable, prefer or require; \
-                 require verifies the server's certificate)"
+                "invalid database URL: {} (sslmode may be disable, prefer or require; \
+                 require verifies the server's certificate)",
+                with_causes(&e)
             ))
         })?;
         if config.get_hosts().is_empty() {
@@ -106,6 +107,30 @@ fn redact(url: &str) -> String {
     shown
 }
 
+impl DatabaseUrl {
+    /// Checks a configuration's `database_url` against its `storage`: required for `postgres`,
+    /// refused for the embedded kinds (a URL that is silently unused hides a mistake).
+    pub fn for_storage(
+        kind: super::BackendKind,
+        raw: Option<&str>,
+    ) -> Result<Option<DatabaseUrl>, String> {
+        match (kind, raw) {
+            (super::BackendKind::Postgres, Some(raw)) => raw
+                .parse()
+                .map(Some)
+                .map_err(|e: KvError| format!("database_url: {}", e.0)),
+            (super::BackendKind::Postgres, None) => Err(
+                "storage = \"postgres\" needs database_url (postgres://user:password@host:5432/database)"
+                    .into(),
+            ),
+            (other, Some(_)) => Err(format!(
+                "database_url is set but storage is {other}: set storage = \"postgres\" or remove database_url"
+            )),
+            (_, None) => Ok(None),
+        }
+    }
+}
+
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.shown)
@@ -133,9 +158,21 @@ impl From<tokio_postgres::Error> for KvError {
                 db.code().code(),
                 db.message()
             )),
-            None => KvError(format!("PostgreSQL: {e}")),
+            None => KvError(format!("PostgreSQL: {}", with_causes(&e))),
         }
     }
+}
+
+/// An error and its causes, `a: b: c` (the driver's own text is often only the first).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// An open PostgreSQL backend.
@@ -207,10 +244,9 @@ impl Postgres {
         let tls = pg.tls.clone();
         let shown = url.to_string();
         pg.run(async move {
-            let (mut client, connection) = config
-                .connect(tls)
-                .await
-                .map_err(|e| KvError(format!("cannot connect to {shown}: {}", KvError::from(e))))?;
+            let (mut client, connection) = config.connect(tls).await.map_err(|e| {
+                KvError(format!("cannot connect to {shown}: {}", KvError::from(e).0))
+            })?;
             tokio::spawn(connection);
             schema::migrate(&mut client).await
         })??;
