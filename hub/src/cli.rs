@@ -86,9 +86,12 @@ struct StoreSettings {
     /// Data directory.
     #[arg(long = "data", env = "OP_HUB_DATA")]
     data_dir: Option<PathBuf>,
-    /// Storage engine: redb (default), sled or memory.
+    /// Storage engine: redb (default), sled, memory or postgres.
     #[arg(long, env = "OP_HUB_STORAGE")]
     storage: Option<BackendKind>,
+    /// PostgreSQL connection URL, with --storage postgres.
+    #[arg(long, env = "OP_HUB_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 impl StoreSettings {
@@ -99,6 +102,7 @@ impl StoreSettings {
         };
         raw.data_dir = self.data_dir.or(raw.data_dir);
         raw.storage = self.storage.or(raw.storage);
+        raw.database_url = self.database_url.or(raw.database_url);
         Ok(raw)
     }
 
@@ -180,10 +184,10 @@ async fn serve(config: crate::config::Config) -> Result<(), String> {
 }
 
 fn open(config: &crate::config::Config) -> Result<Store, String> {
-    Store::open(config.storage, &config.data_dir).map_err(|e| {
+    config.open_store().map_err(|e| {
         format!(
             "cannot open storage in {}: {e} (if the hub is running, stop it or use the admin API)",
-            config.data_dir.display()
+            config.storage_place()
         )
     })
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use op_store::BackendKind;
+use op_store::{BackendKind, DatabaseUrl};
 use serde::Deserialize;
 
 /// The pod server that hosts pods for workers who sign up here.
@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub data_dir: Option<PathBuf>,
     /// Storage engine.
     pub storage: Option<BackendKind>,
+    /// PostgreSQL connection URL, for `storage = "postgres"` only.
+    pub database_url: Option<String>,
     /// Admin API bearer token (at least 32 characters).
     pub admin_token: Option<String>,
     /// Access token lifetime, seconds (default 300).
@@ -58,6 +60,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Storage engine.
     pub storage: BackendKind,
+    /// The PostgreSQL database, exactly when `storage` is `postgres`.
+    pub database_url: Option<DatabaseUrl>,
     /// Admin API token.
     pub admin_token: Option<String>,
     /// Token lifetimes.
@@ -69,6 +73,21 @@ pub struct Config {
     pub outbound_private: Option<bool>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: crate::proxy::TrustedProxies,
+}
+
+impl Config {
+    /// Where the data is, for messages: the database (password hidden) or the data directory.
+    pub fn storage_place(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.to_string(),
+            None => self.data_dir.display().to_string(),
+        }
+    }
+
+    /// Opens the configured store.
+    pub fn open_store(&self) -> Result<op_store::Store, op_store::StoreError> {
+        op_store::Store::open_configured(self.storage, &self.data_dir, self.database_url.as_ref())
+    }
 }
 
 impl RawConfig {
@@ -113,16 +132,50 @@ impl RawConfig {
         if !(10..=3600).contains(&lifetimes.access_secs) {
             return Err("access_token_secs must be between 10 and 3600".into());
         }
+        let storage = self.storage.unwrap_or(BackendKind::Redb);
+        let database_url = DatabaseUrl::for_storage(storage, self.database_url.as_deref())?;
         Ok(Config {
             listen,
             issuer,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("data/hub")),
-            storage: self.storage.unwrap_or(BackendKind::Redb),
+            storage,
+            database_url,
             admin_token: self.admin_token,
             lifetimes,
             pod_provider: self.pod_provider,
             outbound_private: self.outbound_private,
             trusted_proxies: crate::proxy::TrustedProxies::parse(&self.trusted_proxies)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_storage_needs_a_database_url_and_only_it_takes_one() {
+        let with = |storage, url: Option<&str>| RawConfig {
+            storage: Some(storage),
+            database_url: url.map(str::to_owned),
+            ..RawConfig::default()
+        };
+        let e = with(BackendKind::Postgres, None).validate().unwrap_err();
+        assert!(e.contains("needs database_url"), "{e}");
+        let e = with(BackendKind::Redb, Some("postgres://h@db/hub"))
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("database_url is set but storage is redb"), "{e}");
+        let e = with(
+            BackendKind::Postgres,
+            Some("postgres://h@db/hub?sslmode=verify-full"),
+        )
+        .validate()
+        .unwrap_err();
+        assert!(e.starts_with("database_url: "), "{e}");
+        let ok = with(BackendKind::Postgres, Some("postgres://h:pw@db/hub"))
+            .validate()
+            .unwrap();
+        assert_eq!(ok.storage_place(), "postgres://h:***@db/hub");
     }
 }

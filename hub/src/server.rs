@@ -155,9 +155,9 @@ pub fn hub_state(
 
 /// Opens storage, binds and serves; call inside a Tokio runtime.
 pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartError> {
-    let dir = config.data_dir.display().to_string();
-    let store = Store::open(config.storage, &config.data_dir)
-        .map_err(|e| StartError::Storage(dir.clone(), e))?;
+    let store = config
+        .open_store()
+        .map_err(|e| StartError::Storage(config.storage_place(), e))?;
     let listener =
         TcpListener::bind(config.listen).map_err(|e| StartError::Bind(config.listen, e))?;
     let addr = listener
@@ -169,7 +169,7 @@ pub async fn start(config: Config, clock: Clock) -> Result<RunningHub, StartErro
         .unwrap_or_else(|| format!("http://{addr}"));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let hub = hub_state(&config, store, issuer.clone(), clock, stop_rx)
-        .map_err(|e| StartError::Storage(dir, e))?;
+        .map_err(|e| StartError::Storage(config.storage_place(), e))?;
     let app_hub = hub.clone();
     let server = HttpServer::new(move || {
         App::new().configure(|cfg| crate::http::configure(cfg, app_hub.clone()))

@@ -10,7 +10,7 @@ use op_protocol::path::PodName;
 use crate::config::{RawConfig, RawIssuer};
 use crate::http::AppState;
 use crate::pod::pods;
-use crate::store::{BackendKind, Store};
+use crate::store::BackendKind;
 
 /// A Solid-like personal data pod server.
 #[derive(Debug, Parser)]
@@ -74,9 +74,12 @@ struct StoreSettings {
     /// Data directory.
     #[arg(long = "data", env = "OP_POD_DATA")]
     data_dir: Option<PathBuf>,
-    /// Storage engine: redb (default), sled or memory.
+    /// Storage engine: redb (default), sled, memory or postgres.
     #[arg(long, env = "OP_POD_STORAGE")]
     storage: Option<BackendKind>,
+    /// PostgreSQL connection URL, with --storage postgres.
+    #[arg(long, env = "OP_POD_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 impl StoreSettings {
@@ -87,6 +90,7 @@ impl StoreSettings {
         };
         raw.data_dir = self.data_dir.or(raw.data_dir);
         raw.storage = self.storage.or(raw.storage);
+        raw.database_url = self.database_url.or(raw.database_url);
         Ok(raw)
     }
 }
@@ -206,20 +210,24 @@ async fn pod_command(action: PodAction) -> Result<(), String> {
     // Operating on pods means operating on a server's data: never make up an empty one.
     if config.storage == BackendKind::Memory {
         return Err(
-            "pod commands work on a server's stored data: use --storage redb or sled".into(),
+            "pod commands work on a server's stored data: use --storage redb, sled or postgres"
+                .into(),
         );
     }
     // Creating a pod may start a new server's data; every other command needs existing data.
-    if !matches!(op, PodOp::Create(..)) && !config.data_dir.is_dir() {
+    if config.database_url.is_none()
+        && !matches!(op, PodOp::Create(..))
+        && !config.data_dir.is_dir()
+    {
         return Err(format!(
             "no pod server data in {}: give the data directory the server runs with (--data or OP_POD_DATA)",
             config.data_dir.display()
         ));
     }
-    let store = Store::open(config.storage, &config.data_dir).map_err(|e| {
+    let store = config.open_store().map_err(|e| {
         format!(
             "cannot open storage in {}: {e} (if the server is running, stop it or use the admin API)",
-            config.data_dir.display()
+            config.storage_place()
         )
     })?;
     let base = match &config.public_url {

@@ -101,8 +101,10 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     /// Where data lives.
     pub data_dir: Option<PathBuf>,
-    /// Storage engine: `redb` (default), `sled` or `memory`.
+    /// Storage engine: `redb` (default), `sled`, `memory` or `postgres`.
     pub storage: Option<BackendKind>,
+    /// PostgreSQL connection URL, for `storage = "postgres"` only.
+    pub database_url: Option<String>,
     /// Serve one pod at the server root instead of many under `/{pod}/`.
     pub single_pod: Option<String>,
     /// Bearer token for the admin API; the admin API is off without one.
@@ -128,6 +130,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Storage engine.
     pub storage: BackendKind,
+    /// The PostgreSQL database, exactly when `storage` is `postgres`.
+    pub database_url: Option<crate::store::DatabaseUrl>,
     /// The one pod served at the root, in single-pod mode.
     pub single_pod: Option<op_protocol::path::PodName>,
     /// Admin API bearer token.
@@ -175,6 +179,25 @@ impl RawIssuer {
     }
 }
 
+impl Config {
+    /// Where the data is, for messages: the database (password hidden) or the data directory.
+    pub fn storage_place(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.to_string(),
+            None => self.data_dir.display().to_string(),
+        }
+    }
+
+    /// Opens the configured store.
+    pub fn open_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        crate::store::Store::open_configured(
+            self.storage,
+            &self.data_dir,
+            self.database_url.as_ref(),
+        )
+    }
+}
+
 impl RawConfig {
     /// Reads a TOML config file.
     pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
@@ -210,16 +233,44 @@ impl RawConfig {
         for raw in self.trusted_issuer {
             trusted_issuers.push(std::sync::Arc::new(raw.build()?));
         }
+        let storage = self.storage.unwrap_or(BackendKind::Redb);
+        let database_url =
+            crate::store::DatabaseUrl::for_storage(storage, self.database_url.as_deref())?;
         Ok(Config {
             listen,
             public_url,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("data/pod")),
-            storage: self.storage.unwrap_or(BackendKind::Redb),
+            storage,
+            database_url,
             single_pod,
             admin_token: self.admin_token,
             limits: self.limits,
             trusted_issuers,
             feed_grace_ms: self.feed_grace_secs.unwrap_or(5) * 1000,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_storage_needs_a_database_url_and_only_it_takes_one() {
+        let with = |storage, url: Option<&str>| RawConfig {
+            storage: Some(storage),
+            database_url: url.map(str::to_owned),
+            ..RawConfig::default()
+        };
+        let e = with(BackendKind::Postgres, None).validate().unwrap_err();
+        assert!(e.contains("needs database_url"), "{e}");
+        let e = with(BackendKind::Sled, Some("postgres://p@db/pod"))
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("database_url is set but storage is sled"), "{e}");
+        let ok = with(BackendKind::Postgres, Some("postgres://p:pw@db/pod"))
+            .validate()
+            .unwrap();
+        assert_eq!(ok.storage_place(), "postgres://p:***@db/pod");
     }
 }

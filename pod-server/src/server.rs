@@ -10,7 +10,7 @@ use thiserror::Error;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::pod::{error::PodError, pods};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// The server could not start.
 #[derive(Debug, Error)]
@@ -95,11 +95,10 @@ pub async fn start_on(
     listener: TcpListener,
     clock: Clock,
 ) -> Result<RunningPod, StartError> {
-    let store =
-        Store::open(config.storage, &config.data_dir).map_err(|source| StartError::Storage {
-            dir: config.data_dir.display().to_string(),
-            source,
-        })?;
+    let store = config.open_store().map_err(|source| StartError::Storage {
+        dir: config.storage_place(),
+        source,
+    })?;
     let pods_err = |e: PodError| StartError::Pods(e.to_string());
     for pod in pods::pods_being_deleted(&store).map_err(pods_err)? {
         tracing::info!(%pod, "resuming deletion of a pod left half-deleted");

@@ -1,4 +1,7 @@
 //! The storage contract: one behaviour suite that every backend must pass.
+//!
+//! PostgreSQL runs it on a real server (`pg_server`); its multi-process guarantees have their
+//! own tests in `pg_tests`.
 
 use super::*;
 
@@ -108,6 +111,36 @@ fn concurrent_writes_are_all_acknowledged_and_kept(store: Store) {
     assert_eq!(keys(&store, "c/", ScanFrom::Start, 1000).len(), 200);
 }
 
+fn scans_handle_the_empty_and_the_highest_prefix(store: Store) {
+    for k in [&b"a"[..], &[0xfe], &[0xff], &[0xff, 0x01], &[0xff, 0xff]] {
+        let k = k.to_vec();
+        store
+            .write_blocking(move |tx| {
+                tx.put(k, b"x".to_vec());
+                Ok::<_, Refused>(())
+            })
+            .unwrap();
+    }
+    let scanned = |prefix: &[u8], from| -> Vec<Vec<u8>> {
+        let entries = store.scan(prefix, from, 10).unwrap();
+        entries.into_iter().map(|(k, _)| k).collect()
+    };
+    assert_eq!(
+        scanned(b"", ScanFrom::Start),
+        [&b"a"[..], &[0xfe], &[0xff], &[0xff, 0x01], &[0xff, 0xff]]
+    );
+    assert_eq!(
+        scanned(&[0xff], ScanFrom::Start),
+        [&[0xff][..], &[0xff, 0x01], &[0xff, 0xff]]
+    );
+    assert_eq!(scanned(&[0xff, 0xff], ScanFrom::Start), [&[0xff, 0xff][..]]);
+    assert_eq!(
+        scanned(&[0xff], ScanFrom::After(&[0xff, 0x01])),
+        [&[0xff, 0xff][..]]
+    );
+    assert_eq!(scanned(b"", ScanFrom::After(&[0xff])).len(), 2);
+}
+
 fn closing_refuses_new_work_and_releases_the_engine(store: Store) {
     put(&store, "x", "1");
     store.close();
@@ -123,52 +156,66 @@ fn closing_refuses_new_work_and_releases_the_engine(store: Store) {
 }
 
 macro_rules! contract {
-    ($backend:ident, $kind:expr) => {
+    ($backend:ident, $open:path $(, #[$attr:meta])*) => {
         mod $backend {
             use super::*;
 
-            fn open() -> (Store, tempfile::TempDir) {
-                let dir = tempfile::tempdir().unwrap();
-                (Store::open($kind, dir.path()).unwrap(), dir)
+            /// A store and what must outlive it (its folder, its server).
+            fn open() -> (Store, impl Sized) {
+                $open()
             }
 
-            #[test]
-            fn writes_read_back_and_removes_remove() {
-                let (s, _d) = open();
-                super::writes_read_back_and_removes_remove(s);
-            }
-            #[test]
-            fn scans_stay_inside_their_prefix_and_page() {
-                let (s, _d) = open();
-                super::scans_stay_inside_their_prefix_and_page(s);
-            }
-            #[test]
-            fn a_failed_write_changes_nothing() {
-                let (s, _d) = open();
-                super::a_failed_write_changes_nothing(s);
-            }
-            #[test]
-            fn a_write_sees_its_own_changes_and_prefix_listing_merges_them() {
-                let (s, _d) = open();
-                super::a_write_sees_its_own_changes_and_prefix_listing_merges_them(s);
-            }
-            #[test]
-            fn concurrent_writes_are_all_acknowledged_and_kept() {
-                let (s, _d) = open();
-                super::concurrent_writes_are_all_acknowledged_and_kept(s);
-            }
-            #[test]
-            fn closing_refuses_new_work_and_releases_the_engine() {
-                let (s, _d) = open();
-                super::closing_refuses_new_work_and_releases_the_engine(s);
-            }
+            contract!(@tests [$(#[$attr])*];
+                writes_read_back_and_removes_remove,
+                scans_stay_inside_their_prefix_and_page,
+                scans_handle_the_empty_and_the_highest_prefix,
+                a_failed_write_changes_nothing,
+                a_write_sees_its_own_changes_and_prefix_listing_merges_them,
+                concurrent_writes_are_all_acknowledged_and_kept,
+                closing_refuses_new_work_and_releases_the_engine,
+            );
         }
     };
+    (@tests [$($attrs:tt)*]; $name:ident, $($rest:ident,)*) => {
+        #[test]
+        $($attrs)*
+        fn $name() {
+            let (s, _keep) = open();
+            super::$name(s);
+        }
+        contract!(@tests [$($attrs)*]; $($rest,)*);
+    };
+    (@tests [$($attrs:tt)*];) => {};
 }
 
-contract!(memory, BackendKind::Memory);
-contract!(redb, BackendKind::Redb);
-contract!(sled, BackendKind::Sled);
+fn embedded(kind: BackendKind) -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (Store::open(kind, dir.path()).unwrap(), dir)
+}
+
+fn memory() -> (Store, tempfile::TempDir) {
+    embedded(BackendKind::Memory)
+}
+
+fn redb() -> (Store, tempfile::TempDir) {
+    embedded(BackendKind::Redb)
+}
+
+fn sled() -> (Store, tempfile::TempDir) {
+    embedded(BackendKind::Sled)
+}
+
+contract!(memory, super::memory);
+contract!(redb, super::redb);
+contract!(sled, super::sled);
+contract!(
+    postgres,
+    crate::pg_server::open_store,
+    #[cfg_attr(
+        op_no_postgres,
+        ignore = "PostgreSQL is not installed (apt-get install postgresql)"
+    )]
+);
 
 /// Durable backends keep what they acknowledged across a reopen.
 #[test]

@@ -1,8 +1,10 @@
-//! The ordered key-value backends under the store: in-memory, redb (default) and sled.
+//! The ordered key-value backends under the store: in-memory, redb (default), sled and
+//! PostgreSQL ([`crate::pg`]).
 //!
-//! Each backend offers the same three operations — point read, prefix scan from a key, and an
-//! atomic, durable batch apply — so everything above them is written once. Only one thread (the
-//! store's writer) ever applies batches, which is what makes read-then-write consistent.
+//! Each backend offers the same operations — point read, prefix scan from a key, and a write
+//! [`Group`]: reads as the group sees them, then one atomic, durable apply — so everything above
+//! them is written once. Only one group runs at a time (one writer thread; with PostgreSQL, one
+//! lock across processes), which is what makes read-then-write consistent.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,6 +14,8 @@ use std::sync::RwLock;
 
 use redb::ReadableDatabase;
 use thiserror::Error;
+
+use crate::pg::{PgGroup, Postgres};
 
 /// A key and its value, as scans return them.
 pub type Entry = (Vec<u8>, Vec<u8>);
@@ -84,15 +88,19 @@ pub enum BackendKind {
     Redb,
     /// sled 0.34: survives process crashes, not power loss (see docs/decisions/0001-storage.md).
     Sled,
+    /// PostgreSQL at a database URL, shared by any number of processes
+    /// (see docs/decisions/0002-postgresql.md).
+    Postgres,
 }
 
 impl std::fmt::Display for BackendKind {
-    /// The name the configuration uses (`redb`, `sled`, `memory`).
+    /// The name the configuration uses (`redb`, `sled`, `memory`, `postgres`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             BackendKind::Memory => "memory",
             BackendKind::Redb => "redb",
             BackendKind::Sled => "sled",
+            BackendKind::Postgres => "postgres",
         })
     }
 }
@@ -104,8 +112,9 @@ impl std::str::FromStr for BackendKind {
             "memory" => Ok(BackendKind::Memory),
             "redb" => Ok(BackendKind::Redb),
             "sled" => Ok(BackendKind::Sled),
+            "postgres" => Ok(BackendKind::Postgres),
             other => Err(format!(
-                "unknown storage backend {other:?}: use redb, sled or memory"
+                "unknown storage backend {other:?}: use redb, sled, memory or postgres"
             )),
         }
     }
@@ -119,6 +128,8 @@ pub enum Backend {
     Redb(redb::Database),
     /// See [`BackendKind::Sled`].
     Sled(sled::Db),
+    /// See [`BackendKind::Postgres`].
+    Postgres(Box<Postgres>),
 }
 
 impl fmt::Debug for Backend {
@@ -127,14 +138,19 @@ impl fmt::Debug for Backend {
             Backend::Memory(_) => "Backend::Memory",
             Backend::Redb(_) => "Backend::Redb",
             Backend::Sled(_) => "Backend::Sled",
+            Backend::Postgres(_) => "Backend::Postgres",
         })
     }
 }
 
 impl Backend {
-    /// Opens (creating if needed) a backend; `dir` is ignored for memory.
+    /// Opens (creating if needed) an embedded backend; `dir` is ignored for memory. PostgreSQL
+    /// needs a URL: see [`Backend::open_postgres`].
     pub fn open(kind: BackendKind, dir: &Path) -> Result<Self, KvError> {
         match kind {
+            BackendKind::Postgres => Err(KvError(
+                "the postgres backend needs a database URL (database_url)".into(),
+            )),
             BackendKind::Memory => Ok(Backend::Memory(RwLock::new(BTreeMap::new()))),
             BackendKind::Redb => {
                 std::fs::create_dir_all(dir).map_err(|e| KvError(e.to_string()))?;
@@ -154,9 +170,28 @@ impl Backend {
         }
     }
 
+    /// Connects to PostgreSQL and brings its schema up to date.
+    pub fn open_postgres(url: &crate::pg::DatabaseUrl) -> Result<Self, KvError> {
+        Ok(Backend::Postgres(Box::new(Postgres::open(url)?)))
+    }
+
+    /// Starts a write group. An embedded backend's group reads the committed state directly (only
+    /// the one writer thread ever changes it); PostgreSQL's is a transaction holding the write
+    /// lock. A group that cannot start still runs its jobs: their reads and commit fail.
+    pub fn begin_group(&self) -> Group<'_> {
+        match self {
+            Backend::Postgres(pg) => match pg.begin() {
+                Ok(group) => Group::Postgres(group),
+                Err(e) => Group::Failed(e.0),
+            },
+            other => Group::Direct(other),
+        }
+    }
+
     /// Reads one key.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
         match self {
+            Backend::Postgres(pg) => pg.get(key),
             Backend::Memory(map) => Ok(map.read().expect("memory store lock").get(key).cloned()),
             Backend::Redb(db) => {
                 let txn = db.begin_read().map_err(redb_err)?;
@@ -188,6 +223,7 @@ impl Backend {
         };
         let mut out = Vec::new();
         match self {
+            Backend::Postgres(pg) => return pg.scan(prefix, from, limit),
             Backend::Memory(map) => {
                 let map = map.read().expect("memory store lock");
                 for (k, v) in map.range((lower, upper)).take(limit) {
@@ -218,12 +254,16 @@ impl Backend {
         Ok(out)
     }
 
-    /// Applies every change atomically and returns only once they are durable.
-    pub fn apply(&self, changes: Vec<Change>) -> Result<(), KvError> {
+    /// Applies every change atomically and returns only once they are durable (embedded
+    /// backends; PostgreSQL commits through its [`Group`]).
+    fn apply(&self, changes: Vec<Change>) -> Result<(), KvError> {
         if changes.is_empty() {
             return Ok(());
         }
         match self {
+            Backend::Postgres(_) => {
+                return Err(KvError("PostgreSQL writes go through a write group".into()));
+            }
             Backend::Memory(map) => {
                 let mut map = map.write().expect("memory store lock");
                 for (k, v) in changes {
@@ -302,7 +342,7 @@ fn as_slice_bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 }
 
 /// The smallest key greater than every key starting with `prefix`, if any.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < u8::MAX {
@@ -311,4 +351,58 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// One write group's access to the backend: reads inside the group, then one commit.
+pub enum Group<'a> {
+    /// An embedded backend: reads see the committed state; commit applies one batch.
+    Direct(&'a Backend),
+    /// PostgreSQL: a transaction holding the write lock.
+    Postgres(PgGroup<'a>),
+    /// The group could not start (the database is unreachable): every read and the commit fail.
+    Failed(String),
+}
+
+impl fmt::Debug for Group<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Group::Direct(_) => "Group::Direct",
+            Group::Postgres(_) => "Group::Postgres",
+            Group::Failed(_) => "Group::Failed",
+        })
+    }
+}
+
+impl Group<'_> {
+    /// Reads one key as the group's transaction sees it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        match self {
+            Group::Direct(backend) => backend.get(key),
+            Group::Postgres(group) => group.get(key),
+            Group::Failed(e) => Err(KvError(e.clone())),
+        }
+    }
+
+    /// Scans as the group's transaction sees it (see [`Backend::scan`]).
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        from: ScanFrom<'_>,
+        limit: usize,
+    ) -> Result<Vec<Entry>, KvError> {
+        match self {
+            Group::Direct(backend) => backend.scan(prefix, from, limit),
+            Group::Postgres(group) => group.scan(prefix, from, limit),
+            Group::Failed(e) => Err(KvError(e.clone())),
+        }
+    }
+
+    /// Applies every change atomically and returns only once they are durable.
+    pub fn commit(self, changes: Vec<Change>) -> Result<(), KvError> {
+        match self {
+            Group::Direct(backend) => backend.apply(changes),
+            Group::Postgres(group) => group.commit(changes),
+            Group::Failed(e) => Err(KvError(e)),
+        }
+    }
 }

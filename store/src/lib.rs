@@ -1,14 +1,21 @@
-//! `op-store`: durable embedded storage — one ordered key space with group-committed writes.
+//! `op-store`: durable storage — one ordered key space with group-committed writes, embedded
+//! (redb, sled, memory) or in PostgreSQL.
 //!
 //! Reads go straight to the engine; writes are jobs run by one writer thread (see [`writer`]) and
 //! acknowledged only after their batch is durable. The hub and the pod server each define their
-//! own key layout on top. See `docs/decisions/0001-storage.md`.
+//! own key layout on top. See `docs/decisions/0001-storage.md` and `0002-postgresql.md`.
 
 pub mod kv;
+pub mod pg;
+mod schema;
 pub mod writer;
 
 #[cfg(test)]
 mod contract;
+#[cfg(test)]
+mod pg_server;
+#[cfg(test)]
+mod pg_tests;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -17,6 +24,7 @@ use std::thread::JoinHandle;
 use thiserror::Error;
 
 pub use kv::{BackendKind, KvError, ScanFrom};
+pub use pg::DatabaseUrl;
 pub use writer::Tx;
 use writer::{Job, Outcome};
 
@@ -61,18 +69,52 @@ struct Inner {
 }
 
 impl Store {
-    /// Opens a store of `kind` in `dir` (ignored for memory) and starts its writer.
+    /// Opens a store of `kind` in `dir` (ignored for memory) and starts its writer. PostgreSQL
+    /// needs a URL: see [`Store::open_configured`].
     pub fn open(kind: BackendKind, dir: &Path) -> Result<Store, StoreError> {
-        let backend = Arc::new(kv::Backend::open(kind, dir)?);
+        Ok(Store::start(kind, kv::Backend::open(kind, dir)?))
+    }
+
+    /// Opens the store a server's configuration names: an embedded `kind` in `dir`, or PostgreSQL
+    /// at `database_url` (required for that kind, and only for it).
+    pub fn open_configured(
+        kind: BackendKind,
+        dir: &Path,
+        database_url: Option<&DatabaseUrl>,
+    ) -> Result<Store, StoreError> {
+        match (kind, database_url) {
+            (BackendKind::Postgres, Some(url)) => Store::open_postgres(url),
+            (BackendKind::Postgres, None) => Err(KvError(
+                "storage postgres needs database_url (or --database-url, OP_DATABASE_URL)".into(),
+            )
+            .into()),
+            (other, Some(_)) => Err(KvError(format!(
+                "database_url is set but storage is {other}: set storage = \"postgres\" or drop database_url"
+            ))
+            .into()),
+            (other, None) => Store::open(other, dir),
+        }
+    }
+
+    /// Connects to PostgreSQL at `url`, migrates its schema, and starts the writer.
+    pub fn open_postgres(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        Ok(Store::start(
+            BackendKind::Postgres,
+            kv::Backend::open_postgres(url)?,
+        ))
+    }
+
+    fn start(kind: BackendKind, backend: kv::Backend) -> Store {
+        let backend = Arc::new(backend);
         let (sender, handle) = writer::spawn(backend.clone());
-        Ok(Store {
+        Store {
             inner: Arc::new(Inner {
                 backend: std::sync::RwLock::new(Some(backend)),
                 kind,
                 sender: Mutex::new(Some(sender)),
                 writer: Mutex::new(Some(handle)),
             }),
-        })
+        }
     }
 
     /// The engine this store runs on.

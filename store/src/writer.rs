@@ -4,14 +4,16 @@
 //! runs each against its own overlay (so a job that fails changes nothing and later jobs see
 //! earlier jobs' changes), applies the whole group in one atomic, durable batch, and only then
 //! answers every job. Concurrent writers thus share one fsync (group commit), and a caller is
-//! answered only once its write is durable.
+//! answered only once its write is durable. The group's reads and its commit go through a
+//! [`Group`]: with PostgreSQL that is one transaction holding a lock that every process's writer
+//! takes, so "only one writer" holds across processes too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use super::kv::{Backend, Change, KvError, ScanFrom};
+use super::kv::{Backend, Change, Group, KvError, ScanFrom};
 
 /// Most jobs committed in one batch; bounds the latency a long queue adds to its first job.
 const MAX_GROUP: usize = 256;
@@ -21,7 +23,7 @@ type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// A write job's view of the store: reads see the committed state plus every earlier change.
 #[allow(missing_debug_implementations)]
 pub struct Tx<'a> {
-    backend: &'a Backend,
+    backend: &'a Group<'a>,
     group: &'a Overlay,
     local: Overlay,
 }
@@ -112,12 +114,13 @@ pub fn spawn(backend: Arc<Backend>) -> (mpsc::Sender<Job>, JoinHandle<()>) {
 
 fn run(backend: &Backend, rx: &mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
+        let reads = backend.begin_group();
         let mut group = Overlay::new();
         let mut replies = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
             let mut tx = Tx {
-                backend,
+                backend: &reads,
                 group: &group,
                 local: Overlay::new(),
             };
@@ -132,7 +135,7 @@ fn run(backend: &Backend, rx: &mpsc::Receiver<Job>) {
             }
         }
         let changes: Vec<Change> = group.into_iter().collect();
-        let result = backend.apply(changes).map_err(Arc::new);
+        let result = reads.commit(changes).map_err(Arc::new);
         if let Err(e) = &result {
             tracing::error!(error = %e, "storage commit failed; {} writes refused", replies.len());
         }
