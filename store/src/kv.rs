@@ -13,7 +13,6 @@ use std::path::Path;
 use std::sync::RwLock;
 
 use redb::ReadableDatabase;
-use thiserror::Error;
 
 use crate::pg::{PgGroup, Postgres};
 
@@ -23,55 +22,10 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// A change to one key: `Some(value)` writes it, `None` removes it.
 pub type Change = (Vec<u8>, Option<Vec<u8>>);
 
-/// A failure of the storage engine itself (I/O, corruption); never a client's fault.
-#[derive(Debug, Error)]
-#[error("storage engine error: {0}")]
-pub struct KvError(pub String);
+mod error;
 
-/// How a failure for lack of disk space begins its message ([`KvError::is_storage_full`]).
-const STORAGE_FULL: &str = "the disk is full";
-
-impl KvError {
-    /// Whether the engine failed for lack of disk space (`ENOSPC`, or a quota): nothing was
-    /// written, and writes can succeed again once space returns.
-    pub fn is_storage_full(&self) -> bool {
-        self.0.starts_with(STORAGE_FULL)
-    }
-
-    fn io(e: &std::io::Error, message: String) -> KvError {
-        let full = matches!(
-            e.kind(),
-            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
-        );
-        KvError(if full {
-            format!("{STORAGE_FULL}: {message}")
-        } else {
-            message
-        })
-    }
-}
-
-impl From<redb::Error> for KvError {
-    fn from(e: redb::Error) -> Self {
-        match &e {
-            redb::Error::Io(io) => KvError::io(io, e.to_string()),
-            _ => KvError(e.to_string()),
-        }
-    }
-}
-
-impl From<sled::Error> for KvError {
-    fn from(e: sled::Error) -> Self {
-        match &e {
-            sled::Error::Io(io) => KvError::io(io, e.to_string()),
-            _ => KvError(e.to_string()),
-        }
-    }
-}
-
-fn redb_err(e: impl Into<redb::Error>) -> KvError {
-    KvError::from(e.into())
-}
+pub use error::KvError;
+use error::redb_err;
 
 const TABLE: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("kv");
 
