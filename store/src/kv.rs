@@ -12,8 +12,6 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::RwLock;
 
-use redb::ReadableDatabase;
-
 use crate::pg::{PgGroup, Postgres};
 
 /// A key and its value, as scans return them.
@@ -23,14 +21,9 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 pub type Change = (Vec<u8>, Option<Vec<u8>>);
 
 mod error;
+mod redb_store;
 
 pub use error::KvError;
-use error::redb_err;
-
-const TABLE: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("kv");
-
-/// redb's page cache, bytes.
-const REDB_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -79,7 +72,7 @@ pub enum Backend {
     /// See [`BackendKind::Memory`].
     Memory(RwLock<BTreeMap<Vec<u8>, Vec<u8>>>),
     /// See [`BackendKind::Redb`].
-    Redb(redb::Database),
+    Redb(redb_store::RedbStore),
     /// See [`BackendKind::Sled`].
     Sled(sled::Db),
     /// See [`BackendKind::Postgres`].
@@ -106,20 +99,7 @@ impl Backend {
                 "the postgres backend needs a database URL (database_url)".into(),
             )),
             BackendKind::Memory => Ok(Backend::Memory(RwLock::new(BTreeMap::new()))),
-            BackendKind::Redb => {
-                std::fs::create_dir_all(dir).map_err(|e| KvError(e.to_string()))?;
-                // redb's default cache is 1 GiB; the OS page cache holds the file anyway, so a
-                // modest cache keeps a server's memory flat under any traffic.
-                let db = redb::Builder::new()
-                    .set_cache_size(REDB_CACHE_BYTES)
-                    .create(dir.join("data.redb"))
-                    .map_err(redb_err)?;
-                // Create the table once so read transactions never meet a missing table.
-                let txn = db.begin_write().map_err(redb_err)?;
-                txn.open_table(TABLE).map_err(redb_err)?;
-                txn.commit().map_err(redb_err)?;
-                Ok(Backend::Redb(db))
-            }
+            BackendKind::Redb => Ok(Backend::Redb(redb_store::RedbStore::open(dir)?)),
             BackendKind::Sled => Ok(Backend::Sled(open_sled(&dir.join("data.sled"))?)),
         }
     }
@@ -147,14 +127,7 @@ impl Backend {
         match self {
             Backend::Postgres(pg) => pg.get(key),
             Backend::Memory(map) => Ok(map.read().expect("memory store lock").get(key).cloned()),
-            Backend::Redb(db) => {
-                let txn = db.begin_read().map_err(redb_err)?;
-                let table = txn.open_table(TABLE).map_err(redb_err)?;
-                Ok(table
-                    .get(key)
-                    .map_err(redb_err)?
-                    .map(|v| v.value().to_vec()))
-            }
+            Backend::Redb(db) => db.get(key),
             Backend::Sled(db) => Ok(db.get(key)?.map(|v| v.to_vec())),
         }
     }
@@ -185,18 +158,7 @@ impl Backend {
                 }
             }
             Backend::Redb(db) => {
-                let txn = db.begin_read().map_err(redb_err)?;
-                let table = txn.open_table(TABLE).map_err(redb_err)?;
-                let lower = as_slice_bound(&lower);
-                let upper = as_slice_bound(&upper);
-                for entry in table
-                    .range::<&[u8]>((lower, upper))
-                    .map_err(redb_err)?
-                    .take(limit)
-                {
-                    let (k, v) = entry.map_err(redb_err)?;
-                    out.push((k.value().to_vec(), v.value().to_vec()));
-                }
+                out = db.scan(as_slice_bound(&lower), as_slice_bound(&upper), limit)?;
             }
             Backend::Sled(db) => {
                 for entry in db.range((lower, upper)).take(limit) {
@@ -227,24 +189,7 @@ impl Backend {
                     };
                 }
             }
-            Backend::Redb(db) => {
-                // redb's default durability is `Immediate`: commit returns after fdatasync.
-                let txn = db.begin_write().map_err(redb_err)?;
-                {
-                    let mut table = txn.open_table(TABLE).map_err(redb_err)?;
-                    for (k, v) in &changes {
-                        match v {
-                            Some(v) => {
-                                table.insert(k.as_slice(), v.as_slice()).map_err(redb_err)?;
-                            }
-                            None => {
-                                table.remove(k.as_slice()).map_err(redb_err)?;
-                            }
-                        }
-                    }
-                }
-                txn.commit().map_err(redb_err)?;
-            }
+            Backend::Redb(db) => db.apply(&changes)?,
             Backend::Sled(db) => {
                 let mut batch = sled::Batch::default();
                 for (k, v) in changes {
