@@ -1,14 +1,16 @@
 //! Record benchmarks: canonicalise+sign and canonicalise+verify one typical gig record, and a
-//! 10,000-gig export converted, signed and verified. Run: `cargo bench -p op-protocol --bench records`.
+//! 10,000-gig export converted and signed, verified on every core, and converted, signed and
+//! verified on one thread. Run: `cargo bench -p op-protocol --bench records`.
 
 use std::hint::black_box;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use op_protocol::clock::Clock;
 use op_protocol::datetime::DateTime;
 use op_protocol::iri::AbsoluteIri;
-use op_protocol::proof::{Controllers, KeyPair, verify_proofs};
+use op_protocol::proof::{Controllers, KeyPair, canon, verify_proofs};
 use op_protocol::record::gigdata::Interaction;
 use op_protocol::record::{
     GigExport, Issuance, Signer, StatusAllocation, StatusCheck, Verifier, convert,
@@ -79,6 +81,20 @@ fn one_record(c: &mut Criterion) {
         "gig record: full record verification (no status fetch)",
         |b| b.iter(|| verifier.verify(black_box(&signed)).unwrap()),
     );
+    let mut unsecured = signed.clone();
+    unsecured.as_object_mut().unwrap().remove("proof");
+    c.bench_function("gig record: canonical N-Quads, direct conversion", |b| {
+        b.iter(|| canon::canonicalize(black_box(&unsecured)).unwrap())
+    });
+    c.bench_function(
+        "gig record: canonical N-Quads, general JSON-LD processor",
+        |b| {
+            b.iter(|| {
+                canon::canonicalize_quads(&canon::to_rdf_general(black_box(&unsecured)).unwrap())
+                    .unwrap()
+            })
+        },
+    );
 }
 
 fn ten_thousand(c: &mut Criterion) {
@@ -95,6 +111,27 @@ fn ten_thousand(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(30));
+    group.bench_function("convert + sign", |b| {
+        b.iter(|| {
+            let records = convert(black_box(&export), &issuance()).unwrap();
+            for r in &records {
+                black_box(signer.sign(r, &clock).unwrap());
+            }
+            records.len()
+        })
+    });
+    let signed: Vec<_> = convert(&export, &issuance())
+        .unwrap()
+        .iter()
+        .map(|r| signer.sign(r, &clock).unwrap())
+        .collect();
+    let cores = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    group.bench_function(format!("verify_all on {cores} threads"), |b| {
+        b.iter(|| {
+            let results = verifier.verify_all(black_box(&signed), cores);
+            assert!(results.iter().all(Result::is_ok));
+        })
+    });
     group.bench_function("convert + sign + verify", |b| {
         b.iter(|| {
             let records = convert(black_box(&export), &issuance()).unwrap();
