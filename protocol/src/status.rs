@@ -230,7 +230,9 @@ pub fn status_list_credential(url: &str, purpose: StatusPurpose, list: &StatusLi
 }
 
 /// Gives the verifier status list credentials by URL; fetching and caching are the implementer's.
-pub trait StatusListSource {
+///
+/// `Sync`, so that one source serves every thread of [`crate::record::Verifier::verify_all`].
+pub trait StatusListSource: Sync {
     /// The status list credential published at `url`, as JSON.
     fn status_list(&self, url: &str) -> Result<Value, StatusError>;
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use sha2::{Digest, Sha256};
 use sophia_api::quad::{Quad as _, Spog};
 use sophia_api::source::QuadSource;
-use sophia_api::term::{SimpleTerm, Term, TermKind};
+use sophia_api::term::SimpleTerm;
 use sophia_jsonld::options::Policy;
 use sophia_jsonld::{JsonLdOptions, JsonLdParser};
 
@@ -44,7 +44,21 @@ impl CanonicalNQuads {
 }
 
 /// Expands `document` with the pinned contexts into an RDF dataset (duplicates merged).
+///
+/// The direct conversion ([`super::direct`]) runs first and gives the same dataset for the
+/// documents it handles; anything else goes through the general JSON-LD processor
+/// ([`to_rdf_general`]). Either way every IRI is checked as below.
 pub fn to_rdf(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError> {
+    let Some(quads) = super::direct::to_rdf(document) else {
+        return to_rdf_general(document);
+    };
+    check_terms(&quads)?;
+    Ok(quads)
+}
+
+/// [`to_rdf`] through the general JSON-LD processor only (sophia_jsonld over `json-ld`), with
+/// the strictest expansion policy: what the direct conversion must agree with.
+pub fn to_rdf_general(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError> {
     let text = document.to_string();
     // serde_json stops at 128 levels, but sophia's expansion recurses further per level.
     crate::bounded::check_depth(
@@ -64,13 +78,18 @@ pub fn to_rdf(document: &serde_json::Value) -> Result<HashSet<Quad>, ProofError>
     let quads: HashSet<Quad> = source
         .collect_quads()
         .map_err(|e| ProofError::Expansion(e.to_string()))?;
-    for quad in &quads {
+    check_terms(&quads)?;
+    Ok(quads)
+}
+
+fn check_terms(quads: &HashSet<Quad>) -> Result<(), ProofError> {
+    for quad in quads {
         let (spo, g) = quad.spog();
         for term in spo.iter().chain(g.iter()) {
             check_term(term)?;
         }
     }
-    Ok(quads)
+    Ok(())
 }
 
 /// The hash function RDFC-1.0 runs with. Records are signed with SHA-256 (`eddsa-rdfc-2022`);
@@ -129,12 +148,11 @@ pub fn canonicalize(document: &serde_json::Value) -> Result<CanonicalNQuads, Pro
 }
 
 fn check_term(term: &SimpleTerm<'static>) -> Result<(), ProofError> {
-    let iri = match term.kind() {
-        TermKind::Iri => term.iri().map(|i| i.as_str().to_owned()),
-        TermKind::Literal => term.datatype().map(|i| i.as_str().to_owned()),
-        _ => None,
+    let iri: &str = match term {
+        SimpleTerm::Iri(iri) => iri.as_str(),
+        SimpleTerm::LiteralDatatype(_, datatype) => datatype.as_str(),
+        _ => return Ok(()),
     };
-    let Some(iri) = iri else { return Ok(()) };
     if let Some(relative) = iri.strip_prefix(SENTINEL_BASE) {
         let relative = relative.trim_start_matches('/');
         return Err(ProofError::UndefinedTerm(format!(

@@ -87,7 +87,9 @@ pub struct ResolvedMethod {
 }
 
 /// Resolves verification methods to keys; implemented over whatever the caller trusts and caches.
-pub trait MethodResolver {
+///
+/// `Sync`, so that one resolver serves every thread of [`crate::record::Verifier::verify_all`].
+pub trait MethodResolver: Sync {
     /// The key and controller of `id`, or why it cannot be resolved.
     fn resolve(&self, id: &VerificationMethodId) -> Result<ResolvedMethod, ProofError>;
 }

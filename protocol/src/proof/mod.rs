@@ -2,16 +2,19 @@
 //! canonicalisation, signing and verification of any JSON-LD document over the pinned contexts.
 //!
 //! The layers, bottom up: [`multibase`] and [`multikey`] (key and signature encodings),
-//! [`controller`] and [`did_key`] (who controls a key), [`canon`] (JSON-LD → RDF → RDFC-1.0),
+//! [`controller`] and [`did_key`] (who controls a key), [`canon`] (JSON-LD → RDF → RDFC-1.0, with
+//! [`direct`], the fast conversion of the documents records are made of, over `terms`),
 //! [`eddsa`] (the cryptosuite's hashing, signing and proof sets). Record-level rules (issuer is
 //! the key's controller, validity period, status) live in [`crate::record`].
 
 pub mod canon;
 pub mod controller;
 pub mod did_key;
+pub mod direct;
 pub mod eddsa;
 pub mod multibase;
 pub mod multikey;
+mod terms;
 
 pub use controller::{
     ControllerDocument, Controllers, MethodResolver, ResolvedMethod, VerificationMethodId,

@@ -4,6 +4,9 @@
 //! did not authorise, a status list that cannot be obtained (unless the caller explicitly skips
 //! the status check) all make verification fail with the reason.
 
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::Value;
 
 use super::RecordError;
@@ -12,6 +15,10 @@ use crate::clock::Clock;
 use crate::datetime::DateTime;
 use crate::proof::{MethodResolver, VerificationMethodId, verify_proofs};
 use crate::status::{StatusEntry, StatusList, StatusListSource, StatusPurpose};
+
+/// How many records a thread of [`Verifier::verify_all`] takes at a time: enough to make the
+/// shared counter negligible, few enough to keep the threads evenly loaded.
+pub const BATCH: usize = 16;
 
 /// Whether and how to check revocation.
 #[derive(Clone, Copy)]
@@ -110,6 +117,55 @@ impl<'a> Verifier<'a> {
             method,
             status,
         })
+    }
+
+    /// Verifies `records` on up to `threads` threads and returns each one's result, in the order
+    /// of `records`: the same results as [`Verifier::verify`] on each, in a fraction of the time
+    /// on a machine with several cores (pass `std::thread::available_parallelism()`).
+    ///
+    /// Records are verified independently and CPU-bound, so threads take batches of
+    /// [`BATCH`] records from a shared counter until none are left; fewer than two batches
+    /// are verified on the calling thread.
+    pub fn verify_all(
+        &self,
+        records: &[Value],
+        threads: NonZeroUsize,
+    ) -> Vec<Result<VerifiedRecord, RecordError>> {
+        let threads = threads.get().min(records.len().div_ceil(BATCH));
+        if threads < 2 {
+            return records.iter().map(|r| self.verify(r)).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let start = next.fetch_add(BATCH, Ordering::Relaxed);
+                if start >= records.len() {
+                    return done;
+                }
+                let end = (start + BATCH).min(records.len());
+                done.extend((start..end).map(|i| (i, self.verify(&records[i]))));
+            }
+        };
+        let mut results: Vec<Option<Result<VerifiedRecord, RecordError>>> =
+            std::iter::repeat_with(|| None)
+                .take(records.len())
+                .collect();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            for worker in workers {
+                let done = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                for (i, result) in done {
+                    results[i] = Some(result);
+                }
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| unreachable!("every index is taken by one worker")))
+            .collect()
     }
 
     /// Verifies every proof and returns the method of one whose controller is `issuer`.
