@@ -127,11 +127,22 @@ pub async fn get_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    let caller = authorize(&req, &state).await?;
-    let name = PodName::parse(&name)?;
+    let (_, record) = managed(&req, &state, &name).await?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+/// The pod `name` and its record, if the caller may manage it (the admin token, or the hub
+/// that provisioned it).
+async fn managed(
+    req: &HttpRequest,
+    state: &AppState,
+    name: &str,
+) -> Result<(PodName, PodRecord), HttpError> {
+    let caller = authorize(req, state).await?;
+    let name = PodName::parse(name)?;
     let record = pods::active_pod(&state.store, &name)?;
     caller.may_manage(&record)?;
-    Ok(HttpResponse::Ok().json(record))
+    Ok((name, record))
 }
 
 /// `GET /.admin/pods/{name}/audit`: the pod's usage and listings checked against its contents
@@ -141,9 +152,7 @@ pub async fn audit_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    let caller = authorize(&req, &state).await?;
-    let name = PodName::parse(&name)?;
-    caller.may_manage(&pods::active_pod(&state.store, &name)?)?;
+    let (name, _) = managed(&req, &state, &name).await?;
     let audit = crate::pod::audit::audit(&state.store, &name).await?;
     Ok(HttpResponse::Ok().json(audit))
 }
@@ -154,9 +163,7 @@ pub async fn delete_pod(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, HttpError> {
-    let caller = authorize(&req, &state).await?;
-    let name = PodName::parse(&name)?;
-    caller.may_manage(&pods::active_pod(&state.store, &name)?)?;
+    let (name, _) = managed(&req, &state, &name).await?;
     pods::delete_pod(&state.store, &name).await?;
     state.tallies.forget(&name);
     Ok(HttpResponse::NoContent().finish())
