@@ -35,6 +35,14 @@ impl Clock {
         }
     }
 
+    /// Moves a manual clock back, as an NTP correction steps a server's clock; a no-op on the
+    /// system clock.
+    pub fn step_back(&self, by: Duration) {
+        if let ClockKind::Manual(ms) = &self.0 {
+            ms.fetch_sub(by.as_millis() as u64, Ordering::SeqCst);
+        }
+    }
+
     /// Milliseconds since the Unix epoch.
     pub fn now_millis(&self) -> u64 {
         match &self.0 {

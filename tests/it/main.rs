@@ -1,6 +1,7 @@
 //! The one integration-test binary: real servers on 127.0.0.1:0, real HTTP.
 
 mod browser;
+mod clock_steps;
 mod connector_flow;
 mod harness;
 mod hub_abuse;
