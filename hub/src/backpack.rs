@@ -154,6 +154,21 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
         }
         read.push((platform, records));
     }
+    // Verifying is CPU work: it runs off the async workers.
+    let hub = hub.clone();
+    let (webid, pod_root) = (webid.to_owned(), pod_root.to_owned());
+    tokio::task::spawn_blocking(move || judge(&hub, &webid, &pod_root, read))
+        .await
+        .ok()
+}
+
+/// Judges every record read, per platform folder, newest first.
+fn judge(
+    hub: &Hub,
+    webid: &str,
+    pod_root: &str,
+    read: Vec<(String, Vec<(String, Value)>)>,
+) -> Vec<Folder> {
     // Keys and status lists of every issuing platform of this hub, straight from its store.
     let issuers: BTreeSet<&str> = read
         .iter()
@@ -196,7 +211,7 @@ pub async fn load(hub: &Hub, webid: &str, pod_root: &str) -> Option<Vec<Folder>>
         items.sort_by(|a, b| b.when.cmp(&a.when));
         out.push(Folder { platform, items });
     }
-    Some(out)
+    out
 }
 
 /// Gigs per month (`YYYY-MM` → count) over every folder.
