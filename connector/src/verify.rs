@@ -155,12 +155,66 @@ pub async fn check(
             status = status.with(list);
         }
     }
+    // Verifying is CPU work: it runs on a blocking thread, not on the caller's async workers.
+    let (hub, pod, clock) = (
+        hub.to_owned(),
+        pod.map(|p| (p.root.to_owned(), p.owner.to_owned())),
+        clock.clone(),
+    );
+    let fetched = Fetched {
+        methods,
+        status,
+        standing,
+        unreachable,
+    };
+    let judged = tokio::task::spawn_blocking(move || {
+        let place = pod.as_ref().map(|(root, owner)| Pod { root, owner });
+        judge(&hub, parsed, place, &fetched, &clock)
+    })
+    .await;
+    match judged {
+        Ok(judged) => {
+            out.accepted.extend(judged.accepted);
+            out.rejected.extend(judged.rejected);
+        }
+        Err(e) => out.rejected.push(Rejected {
+            url: String::new(),
+            reason: format!("verification stopped: {e}"),
+        }),
+    }
+    out
+}
+
+/// What `check` fetched for the records: the issuers' keys, the status lists, each platform's
+/// standing at the hub, and why an issuer could not be read.
+struct Fetched {
+    methods: Controllers,
+    status: StatusLists,
+    standing: BTreeMap<String, Standing>,
+    unreachable: BTreeMap<String, String>,
+}
+
+/// Judges each parsed record by the hub's rules against what was fetched for it.
+fn judge(
+    hub: &str,
+    parsed: Vec<(String, Value)>,
+    pod: Option<Pod<'_>>,
+    fetched: &Fetched,
+    clock: &Clock,
+) -> Checked {
+    let Fetched {
+        methods,
+        status,
+        standing,
+        unreachable,
+    } = fetched;
+    let mut out = Checked::default();
     let standing_of = |id: &str| standing.get(id).copied().unwrap_or(Standing::Unknown);
     let rules = Rules {
         hub,
         verifier: Verifier {
-            methods: &methods,
-            status: StatusCheck::Required(&status),
+            methods,
+            status: StatusCheck::Required(status),
             clock,
         },
         standing: &standing_of,
