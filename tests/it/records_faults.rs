@@ -95,3 +95,62 @@ async fn a_withdrawal_cut_short_by_the_hub_keeps_the_record_and_completes_when_r
     );
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn a_push_to_an_unreachable_pod_reports_it_and_completes_once_the_pod_is_back() {
+    let mut stack = Stack::with_storage(op_store::BackendKind::Redb).await;
+    let http = op_connector::hub::http_client();
+    let clock = stack.clock.clone();
+    let p = platform(&stack, &stack.platform).await;
+    let store = MemoryTokenStore::default();
+    let mut browser = Browser::new();
+    browser
+        .sign_up(&stack.issuer, "alice", "correct horse battery staple")
+        .await;
+    let root = stack.pod_root("alice");
+    let issuer = stack.issuer.clone();
+    link(&stack, &mut browser, &p, &root, &store, "alice").await;
+    let session = Session {
+        client: &p.client,
+        store: &store,
+        key: "alice".into(),
+    };
+    let sync = PlatformSync {
+        session: &session,
+        http: &http,
+        hub: op_connector::hub::Credentials {
+            hub: &issuer,
+            client_id: &p.client.client_id,
+            client_secret: &p.secret,
+        },
+        issuer: &p.issuer,
+        signer: &p.signer,
+        clock: &clock,
+    };
+    let webid = stack.webid("alice");
+
+    // The pod server is down: after its retries the push says which address it could not reach,
+    // and claims nothing was written.
+    stack.stop_pod().await;
+    let report = match sync.push(EXPORT, &webid, 2, &|_| {}).await {
+        Err(e) => e.to_string(),
+        Ok(summary) => {
+            assert!(
+                summary.created.is_empty() && summary.updated.is_empty(),
+                "{summary:?}"
+            );
+            assert!(!summary.failed.is_empty(), "{summary:?}");
+            format!("{:?}", summary.failed)
+        }
+    };
+    assert!(report.contains("cannot reach"), "{report}");
+    assert!(report.contains(&stack.pod_base), "names the pod: {report}");
+
+    // Back up: the same push writes every record, once.
+    stack.start_pod().await;
+    let pushed = sync.push(EXPORT, &webid, 2, &|_| {}).await.unwrap();
+    assert_eq!(pushed.created.len(), 6, "{pushed:?}");
+    let again = sync.push(EXPORT, &webid, 2, &|_| {}).await.unwrap();
+    assert_eq!(again.unchanged.len(), 6, "{again:?}");
+    stack.stop().await;
+}

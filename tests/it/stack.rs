@@ -180,13 +180,23 @@ impl Stack {
         self.hub = Some(hub);
     }
 
-    /// Restarts the pod server on the same address and data.
-    pub async fn restart_pod(&mut self) {
+    /// Stops the pod server (its address stays free for [`Stack::start_pod`]).
+    pub async fn stop_pod(&mut self) {
         if let Some(p) = self.pod.take() {
             p.stop().await;
         }
+    }
+
+    /// Starts the pod server again on the same address and data.
+    pub async fn start_pod(&mut self) {
         let listener = std::net::TcpListener::bind(self.pod_addr).unwrap();
         self.pod = Some(self.pod_on(listener).await);
+    }
+
+    /// Restarts the pod server on the same address and data.
+    pub async fn restart_pod(&mut self) {
+        self.stop_pod().await;
+        self.start_pod().await;
     }
 
     /// The root URL of a pod.
