@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use op_connector::session::Session;
-use op_connector::sync::PlatformSync;
 use op_connector::tokens::{MemoryTokenStore, TokenStore};
 use op_protocol::routes::HUB_TOKEN;
 
@@ -32,18 +31,7 @@ async fn tokens_follow_the_clock_forward_and_back_and_nothing_revoked_or_spent_r
         store: &store,
         key: "acme".into(),
     };
-    let sync = PlatformSync {
-        session: &session,
-        http: &http,
-        hub: op_connector::hub::Credentials {
-            hub: &stack.issuer,
-            client_id: &acme.client.client_id,
-            client_secret: &acme.secret,
-        },
-        issuer: &acme.issuer,
-        signer: &acme.signer,
-        clock: &stack.clock,
-    };
+    let sync = acme.sync(&session, &http, &stack.issuer, &stack.clock);
     let webid = stack.webid("alice");
     assert_eq!(
         sync.push(EXPORT, &webid, 4, &|_| {})

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use op_connector::session::Session;
-use op_connector::sync::PlatformSync;
 use op_connector::tokens::{MemoryTokenStore, TokenStore};
 use op_protocol::routes::{HUB_BACKPACK, HUB_MOVE_POD};
 
@@ -77,18 +76,7 @@ async fn a_worker_moves_to_their_own_pod_and_back_keeping_records_and_grants() {
         store: &store,
         key: "acme".into(),
     };
-    let sync = PlatformSync {
-        session: &session,
-        http: &http,
-        hub: op_connector::hub::Credentials {
-            hub: &stack.issuer,
-            client_id: &acme.client.client_id,
-            client_secret: &acme.secret,
-        },
-        issuer: &acme.issuer,
-        signer: &acme.signer,
-        clock: &stack.clock,
-    };
+    let sync = acme.sync(&session, &http, &stack.issuer, &stack.clock);
     let first = sync.push(EXPORT, &webid, 4, &|_| {}).await.unwrap();
     assert_eq!(first.created.len(), 6, "{first:?}");
     let records = folder(&session, &http, &hosted).await;

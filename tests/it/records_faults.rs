@@ -2,7 +2,6 @@
 //! is not deleted before it is revoked), and repeated once the hub is back, it revokes it.
 
 use op_connector::session::Session;
-use op_connector::sync::PlatformSync;
 use op_connector::tokens::MemoryTokenStore;
 
 use crate::records_status::{link, platform};
@@ -34,14 +33,7 @@ async fn a_withdrawal_cut_short_by_the_hub_keeps_the_record_and_completes_when_r
         client_id: &p.client.client_id,
         client_secret: &p.secret,
     };
-    let sync = PlatformSync {
-        session: &session,
-        http: &http,
-        hub: creds,
-        issuer: &p.issuer,
-        signer: &p.signer,
-        clock: &clock,
-    };
+    let sync = p.sync(&session, &http, &issuer, &clock);
     let webid = stack.webid("alice");
     let pushed = sync.push(EXPORT, &webid, 2, &|_| {}).await.unwrap();
     let name = pushed
@@ -115,18 +107,7 @@ async fn a_push_to_an_unreachable_pod_reports_it_and_completes_once_the_pod_is_b
         store: &store,
         key: "alice".into(),
     };
-    let sync = PlatformSync {
-        session: &session,
-        http: &http,
-        hub: op_connector::hub::Credentials {
-            hub: &issuer,
-            client_id: &p.client.client_id,
-            client_secret: &p.secret,
-        },
-        issuer: &p.issuer,
-        signer: &p.signer,
-        clock: &clock,
-    };
+    let sync = p.sync(&session, &http, &issuer, &clock);
     let webid = stack.webid("alice");
 
     // The pod server is down: after its retries the push says which address it could not reach,

@@ -50,6 +50,30 @@ pub struct Platform {
     pub signer: op_protocol::record::Signer,
 }
 
+impl Platform {
+    /// This platform's sync of the worker whose tokens `session` holds, at the hub `hub`.
+    pub fn sync<'a>(
+        &'a self,
+        session: &'a Session<'a>,
+        http: &'a reqwest::Client,
+        hub: &'a str,
+        clock: &'a Clock,
+    ) -> PlatformSync<'a> {
+        PlatformSync {
+            session,
+            http,
+            hub: op_connector::hub::Credentials {
+                hub,
+                client_id: &self.client.client_id,
+                client_secret: &self.secret,
+            },
+            issuer: &self.issuer,
+            signer: &self.signer,
+            clock,
+        }
+    }
+}
+
 /// Discovers the hub as `registered` and registers a fresh signing key for it.
 pub async fn platform(stack: &Stack, registered: &Registered) -> Platform {
     platform_at(
@@ -200,18 +224,7 @@ async fn withdrawing_records_revokes_exactly_those_records_everywhere() {
                 store: &store,
                 key: format!("{}:{worker}", p.client.client_id),
             };
-            let sync = PlatformSync {
-                session: &session,
-                http: &http,
-                hub: op_connector::hub::Credentials {
-                    hub: &stack.issuer,
-                    client_id: &p.client.client_id,
-                    client_secret: &p.secret,
-                },
-                issuer: &p.issuer,
-                signer: &p.signer,
-                clock: &clock,
-            };
+            let sync = p.sync(&session, &http, &stack.issuer, &clock);
             let webid = stack.webid(worker);
             let first = sync.push(EXPORT, &webid, 4, &|_| {}).await.unwrap();
             assert_eq!(first.created.len(), 6, "{first:?}");
@@ -390,14 +403,7 @@ async fn a_withdrawn_record_is_not_pushed_again_and_a_list_never_loses_a_bit() {
         client_id: &p.client.client_id,
         client_secret: &p.secret,
     };
-    let sync = PlatformSync {
-        session: &session,
-        http: &http,
-        hub: creds,
-        issuer: &p.issuer,
-        signer: &p.signer,
-        clock: &clock,
-    };
+    let sync = p.sync(&session, &http, &stack.issuer, &clock);
     let webid = stack.webid("alice");
     let first = sync.push(EXPORT, &webid, 2, &|_| {}).await.unwrap();
     // A gig (an achievement does not count in the track record).

@@ -6,7 +6,6 @@
 use op_protocol::routes::{HUB_BACKPACK, HUB_EXPORT};
 
 use op_connector::session::Session;
-use op_connector::sync::PlatformSync;
 use op_connector::tokens::MemoryTokenStore;
 use reqwest::Method;
 
@@ -35,18 +34,7 @@ pub async fn push_for(
         key: "w".into(),
     };
     let clock = stack.clock.clone();
-    let sync = PlatformSync {
-        session: &session,
-        http: &http,
-        hub: op_connector::hub::Credentials {
-            hub: &stack.issuer,
-            client_id: &registered.id,
-            client_secret: &p.secret,
-        },
-        issuer: &p.issuer,
-        signer: &p.signer,
-        clock: &clock,
-    };
+    let sync = p.sync(&session, &http, &stack.issuer, &clock);
     let webid = stack.webid(worker);
     sync.push(EXPORT, &webid, 4, &|_| {}).await.unwrap().created
 }

@@ -146,10 +146,16 @@ async fn copy(
         .read_all()
         .await
         .map_err(|why| LinkError::Refused(format!("your data could not be read: {why}")))?;
-    let has_children = |dir: &str| {
-        all.iter()
-            .any(|f| f.path.len() > dir.len() && f.path.starts_with(dir))
-    };
+    // Every container that holds something (one pass: a pod may hold 100,000 resources).
+    let parents: std::collections::HashSet<&str> = all
+        .iter()
+        .filter(|f| !f.path.is_empty())
+        .map(|f| {
+            let path = f.path.trim_end_matches('/');
+            path.rfind('/').map_or("", |i| &path[..=i])
+        })
+        .collect();
+    let has_children = |dir: &str| parents.contains(dir);
     let profile = op_protocol::routes::POD_PROFILE_CARD;
     // Documents as they are; a container as its own description, and only when it has one or
     // is empty (writing a child makes its parents).
