@@ -159,6 +159,7 @@ async fn push_records(
         expires: None,
         last_used: Some(hub.now()),
         revoked: None,
+        solid: false,
     };
     let (grant_id, now) = (grant.id.clone(), hub.now());
     hub.store

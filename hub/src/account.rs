@@ -89,6 +89,14 @@ pub struct Account {
     pub pod: Option<PodLink>,
     /// Creation time, Unix seconds.
     pub created: u64,
+    /// Other Solid-OIDC providers the worker logs in with, named in their WebID profile as
+    /// `solid:oidcIssuer` beside this hub.
+    #[serde(default)]
+    pub identity_providers: Vec<String>,
+    /// The code a provider asked the worker to put in their profile to prove the WebID is theirs
+    /// (`solid:oidcIssuerRegistrationToken`), while they link it there.
+    #[serde(default)]
+    pub registration_token: Option<String>,
 }
 
 /// Signing up failed.
@@ -151,6 +159,8 @@ pub async fn sign_up(
         webid,
         pod,
         created: hub.now(),
+        identity_providers: Vec::new(),
+        registration_token: None,
     };
     let stored = account.clone();
     let created = hub

@@ -52,6 +52,10 @@ pub struct Grant {
     pub last_used: Option<u64>,
     /// Revocation time.
     pub revoked: Option<u64>,
+    /// A Solid-OIDC login ([`crate::solid::is_solid`]): its tokens act as the worker at any
+    /// Solid server.
+    #[serde(default)]
+    pub solid: bool,
 }
 
 impl Grant {

@@ -25,6 +25,7 @@ pub mod purge;
 pub mod secret;
 pub mod server;
 pub mod session;
+pub mod solid;
 pub mod state;
 pub mod status_lists;
 pub mod table;

@@ -11,6 +11,7 @@ use crate::client::{Client, ClientKind};
 use crate::grant::{self, GRANTS, Grant, REFRESH, RefreshToken};
 use crate::oauth_error::OAuthError;
 use crate::secret::{self, sha256_b64};
+use crate::solid::{Audience, IdClaims, SOLID_AUDIENCE};
 use crate::state::Hub;
 
 /// A successful token response (RFC 6749 §5.1).
@@ -35,49 +36,35 @@ pub struct TokenResponse {
     pub authorization_details: Vec<op_protocol::authorization::GigData>,
 }
 
-/// ID token claims.
-#[derive(Debug, Serialize, serde::Deserialize)]
-pub struct IdClaims {
-    /// Issuer.
-    pub iss: String,
-    /// The worker (their WebID).
-    pub sub: String,
-    /// The client.
-    pub aud: String,
-    /// Authorized party.
-    pub azp: String,
-    /// Issued at.
-    pub iat: u64,
-    /// Expiry.
-    pub exp: u64,
-    /// The worker's WebID (Solid-OIDC).
-    pub webid: String,
-    /// Echoed nonce.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
-}
-
 enum Redeemed {
     /// The grant, a new refresh token, and the request's nonce.
     Tokens(Box<(Grant, Option<String>, Option<String>)>),
     Refused(OAuthError),
 }
 
-/// Mints the access token (and, as granted, ID token) for a grant.
+/// Mints the access token (and, as granted, ID token) for a grant; `solid` for a Solid-OIDC
+/// login (see [`crate::solid::is_solid`]).
 fn respond(
     hub: &Hub,
     grant: &Grant,
     nonce: Option<String>,
     refresh_token: Option<String>,
     jkt: Option<String>,
+    solid: bool,
 ) -> TokenResponse {
     let now = hub.now();
     let keys = hub.keys();
     let scopes = ScopeSet::parse(&grant.scope).unwrap_or_default();
+    let cnf = jkt.as_ref().map(|j| serde_json::json!({ "jkt": j }));
+    let audience = match (&grant.resource, solid) {
+        (_, true) => SOLID_AUDIENCE.to_owned(),
+        (Some(resource), false) => resource.clone(),
+        (None, false) => hub.issuer.clone(),
+    };
     let claims = AccessClaims {
         iss: hub.issuer.clone(),
         sub: grant.webid.clone(),
-        aud: grant.resource.clone().unwrap_or_else(|| hub.issuer.clone()),
+        aud: audience,
         client_id: grant.client_id.clone(),
         scope: grant.scope.clone(),
         authorization_details: grant
@@ -91,25 +78,37 @@ fn respond(
         nbf: None,
         grant_id: (!grant.id.is_empty()).then(|| grant.id.clone()),
         webid: Some(grant.webid.clone()),
-        cnf: jkt.as_ref().map(|j| serde_json::json!({ "jkt": j })),
+        cnf: cnf.clone(),
     };
     let id_token = scopes.contains(Scope::OpenId).then(|| {
-        keys.sign(
-            "JWT",
-            &IdClaims {
-                iss: hub.issuer.clone(),
-                sub: grant.webid.clone(),
-                aud: grant.client_id.clone(),
-                azp: grant.client_id.clone(),
-                iat: now,
-                exp: now + hub.ttl.id_secs,
-                webid: grant.webid.clone(),
-                nonce,
+        let id = IdClaims {
+            iss: hub.issuer.clone(),
+            sub: grant.webid.clone(),
+            aud: if solid {
+                Audience::Many(vec![grant.client_id.clone(), SOLID_AUDIENCE.to_owned()])
+            } else {
+                Audience::One(grant.client_id.clone())
             },
-        )
+            azp: grant.client_id.clone(),
+            iat: now,
+            exp: now + hub.ttl.id_secs,
+            webid: grant.webid.clone(),
+            nonce,
+            cnf: if solid { cnf } else { None },
+        };
+        if solid {
+            keys.sign_es256("JWT", &id)
+        } else {
+            keys.sign("JWT", &id)
+        }
     });
+    let access_token = if solid {
+        keys.sign_es256(ACCESS_TOKEN_TYP, &claims)
+    } else {
+        keys.sign(ACCESS_TOKEN_TYP, &claims)
+    };
     TokenResponse {
-        access_token: keys.sign(ACCESS_TOKEN_TYP, &claims),
+        access_token,
         token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
         expires_in: hub.ttl.access_secs,
         refresh_token,
@@ -148,7 +147,8 @@ pub async fn exchange_code(
         Redeemed::Refused(e) => Err(e),
         Redeemed::Tokens(t) => {
             let (grant, refresh, nonce) = *t;
-            Ok(respond(hub, &grant, nonce, refresh, jkt))
+            let solid = grant.solid;
+            Ok(respond(hub, &grant, nonce, refresh, jkt, solid))
         }
     }
 }
@@ -206,6 +206,12 @@ impl Redemption {
                 "the grant has been revoked or has expired",
             )));
         };
+        if grant.solid && self.jkt.is_none() {
+            return Ok(Redeemed::Refused(OAuthError::invalid_dpop_proof(
+                "a Solid-OIDC login (scope webid, no resource) needs a DPoP proof at the token \
+                 endpoint: its tokens are bound to the app's key",
+            )));
+        }
         grant.last_used = Some(self.now);
         GRANTS.put(tx, &grant.id, &grant);
         let offline = ScopeSet::parse(&grant.scope).is_ok_and(|s| s.contains(Scope::OfflineAccess));
@@ -326,7 +332,8 @@ pub async fn refresh(
         Redeemed::Refused(e) => Err(e),
         Redeemed::Tokens(t) => {
             let (grant, refresh, _) = *t;
-            Ok(respond(hub, &grant, None, refresh, jkt))
+            let solid = grant.solid;
+            Ok(respond(hub, &grant, None, refresh, jkt, solid))
         }
     }
 }
@@ -368,8 +375,9 @@ pub fn client_credentials(
         expires: None,
         last_used: None,
         revoked: None,
+        solid: false,
     };
-    let mut response = respond(hub, &grant, None, None, jkt);
+    let mut response = respond(hub, &grant, None, None, jkt, false);
     response.id_token = None;
     Ok(response)
 }

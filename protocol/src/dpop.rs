@@ -103,6 +103,30 @@ pub fn verify(
     now: u64,
     access_token: Option<&str>,
 ) -> Result<Proof, DpopError> {
+    check(proof, (method, url), now, access_token, false)
+}
+
+/// Checks a proof sent with a Solid-OIDC token at a resource server: as [`verify`] with the
+/// token, except that a proof without `ath` is accepted (a wrong one never is). The most used
+/// Solid client, Inrupt's, writes proofs without it, and Solid servers accept them; the proof is
+/// still single-use, for this request, and by the token's key.
+pub fn verify_solid(
+    proof: &str,
+    method: &str,
+    url: &str,
+    now: u64,
+    access_token: &str,
+) -> Result<Proof, DpopError> {
+    check(proof, (method, url), now, Some(access_token), true)
+}
+
+fn check(
+    proof: &str,
+    (method, url): (&str, &str),
+    now: u64,
+    access_token: Option<&str>,
+    ath_optional: bool,
+) -> Result<Proof, DpopError> {
     let bad = |m: &str| DpopError(m.to_owned());
     let not_jwt = || bad("the DPoP proof is not a JWT");
     let mut parts = proof.split('.');
@@ -174,6 +198,7 @@ pub fn verify(
         return Err(bad("the DPoP proof's iat is outside the accepted window"));
     }
     if let Some(token) = access_token
+        && !(ath_optional && claims.ath.is_none())
         && claims.ath.as_deref() != Some(token_hash(token).as_str())
     {
         return Err(bad("the DPoP proof's ath does not match the access token"));
@@ -337,6 +362,28 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.0.contains("does not fit the alg"), "{e}");
+    }
+
+    #[test]
+    fn only_solid_proofs_may_leave_out_ath_and_none_may_carry_a_wrong_one() {
+        let none = serde_json::json!({});
+        let without = proof(&key(), "EdDSA", none, "GET");
+        let err = verify(&without, "GET", URL, 1000, Some("token")).unwrap_err();
+        assert!(err.0.contains("ath"), "{}", err.0);
+        assert!(verify_solid(&without, "GET", URL, 1000, "token").is_ok());
+        // A proof with the ath of another token is refused on both paths.
+        let header = serde_json::json!({ "typ": "dpop+jwt", "alg": "EdDSA", "jwk": {
+            "kty": "OKP", "crv": "Ed25519", "x": b64(&key().verifying_key().to_bytes()) } });
+        let claims = serde_json::json!({ "htm": "GET", "htu": URL, "iat": 1000, "jti": "j2",
+            "ath": token_hash("another token") });
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let wrong = format!("{input}.{}", b64(&key().sign(input.as_bytes()).to_bytes()));
+        assert!(verify_solid(&wrong, "GET", URL, 1000, "token").is_err());
+        assert!(verify(&wrong, "GET", URL, 1000, Some("token")).is_err());
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub const HUB_LINK_POD: &str = "/pods/link";
 /// dashboard form).
 pub const HUB_MOVE_POD: &str = "/pods/move";
 
+/// Hub: where a worker adds or removes another Solid identity provider named in their WebID
+/// profile (POST, dashboard form).
+pub const HUB_IDENTITY_PROVIDERS: &str = "/account/identity-providers";
+
 /// Hub: the developer page, where organisations register platforms and matchers (GET, POST).
 pub const HUB_DEVELOPERS: &str = "/developers";
 

@@ -35,6 +35,10 @@ pub mod solid {
     pub const NS: &str = "http://www.w3.org/ns/solid/terms#";
     /// `solid:oidcIssuer`: an issuer trusted to authenticate this WebID.
     pub const OIDC_ISSUER: &str = "http://www.w3.org/ns/solid/terms#oidcIssuer";
+    /// `solid:oidcIssuerRegistrationToken`: a code a provider asked to see in the profile, to
+    /// know the WebID is the person's who links it there.
+    pub const OIDC_ISSUER_REGISTRATION_TOKEN: &str =
+        "http://www.w3.org/ns/solid/terms#oidcIssuerRegistrationToken";
     /// `solid:InsertDeletePatch`: the type of an N3 Patch document.
     pub const INSERT_DELETE_PATCH: &str = "http://www.w3.org/ns/solid/terms#InsertDeletePatch";
     /// `solid:storageDescription`: link relation to a storage description resource.

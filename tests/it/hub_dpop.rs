@@ -14,7 +14,7 @@ use crate::stack::{Browser, REDIRECT, Stack};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// A DPoP key that can write any header the tests need.
-struct Key(SigningKey);
+pub struct Key(SigningKey);
 
 /// What a proof says besides the request it is for.
 struct Shape<'a> {
@@ -28,11 +28,11 @@ const PLAIN: Shape<'static> = Shape {
 };
 
 impl Key {
-    fn new() -> Key {
+    pub fn new() -> Key {
         Key(SigningKey::generate(&mut rand::rngs::OsRng))
     }
 
-    fn proof(&self, htm: &str, htu: &str, token: Option<&str>) -> String {
+    pub fn proof(&self, htm: &str, htu: &str, token: Option<&str>) -> String {
         self.shaped(&PLAIN, htm, htu, token)
     }
 

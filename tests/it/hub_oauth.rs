@@ -946,8 +946,8 @@ async fn discovery_and_key_rotation_keep_valid_tokens_valid() {
         .unwrap();
     assert_eq!(
         jwks["keys"].as_array().unwrap().len(),
-        2,
-        "the old key stays published"
+        4,
+        "the old keys (Ed25519 and P-256) stay published"
     );
     let introspected = stack.introspect(&old).await;
     assert_eq!(introspected["active"], true);

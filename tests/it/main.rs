@@ -30,6 +30,8 @@ mod records_flow;
 mod records_status;
 mod records_verdict;
 mod solid_clients;
+mod solid_login;
+mod solid_oidc;
 mod stack;
 mod stack_crash;
 mod stack_crash_check;

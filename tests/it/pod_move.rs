@@ -17,12 +17,8 @@ const PASSWORD: &str = "correct horse battery staple";
 const TITLE: &str = "<> <http://purl.org/dc/terms/title> \"My gigs\" .";
 
 async fn move_pod(browser: &mut Browser, stack: &Stack, form: &[(&str, &str)]) -> Page {
-    let dashboard = browser.get(&format!("{}/", stack.issuer)).await;
-    let csrf = dashboard.csrf();
-    let mut fields = vec![("csrf", csrf.as_str())];
-    fields.extend_from_slice(form);
     browser
-        .post(&format!("{}{HUB_MOVE_POD}", stack.issuer), &fields)
+        .dashboard_form(&stack.issuer, HUB_MOVE_POD, form)
         .await
 }
 

@@ -59,15 +59,43 @@ impl Stack {
         Self::with_options(op_store::BackendKind::Memory, proxies).await
     }
 
+    /// Both servers in memory on the system clock, the hub's issuer (and so every WebID it
+    /// anchors) at `http://localhost:{port}`: Solid tools accept `http` only for `localhost`.
+    pub async fn on_localhost() -> Stack {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let issuer = format!("http://localhost:{port}");
+        Self::build(
+            op_store::BackendKind::Memory,
+            Vec::new(),
+            Clock::system(),
+            (&listen, Some(issuer)),
+        )
+        .await
+    }
+
     async fn with_options(storage: op_store::BackendKind, trusted_proxies: Vec<String>) -> Stack {
-        let dir = tempfile::tempdir().unwrap();
         let clock = Clock::manual(Clock::system().now_secs());
+        Self::build(storage, trusted_proxies, clock, ("127.0.0.1:0", None)).await
+    }
+
+    async fn build(
+        storage: op_store::BackendKind,
+        trusted_proxies: Vec<String>,
+        clock: Clock,
+        (listen, issuer): (&str, Option<String>),
+    ) -> Stack {
+        let dir = tempfile::tempdir().unwrap();
         let pod_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let pod_addr = pod_listener.local_addr().unwrap();
         let pod_base = format!("http://{pod_addr}");
         let hub = Self::hub_on(
             dir.path(),
-            "127.0.0.1:0",
+            (listen, issuer),
             storage,
             &pod_base,
             clock.clone(),
@@ -113,7 +141,7 @@ impl Stack {
 
     async fn hub_on(
         dir: &std::path::Path,
-        listen: &str,
+        (listen, issuer): (&str, Option<String>),
         storage: op_store::BackendKind,
         pod_base: &str,
         clock: Clock,
@@ -121,6 +149,7 @@ impl Stack {
     ) -> RunningHub {
         let config = HubConfig {
             listen: Some(listen.into()),
+            issuer,
             data_dir: Some(dir.join("hub")),
             storage: Some(storage),
             admin_token: Some(HUB_ADMIN.into()),
@@ -170,7 +199,7 @@ impl Stack {
     pub async fn start_hub(&mut self) {
         let hub = Self::hub_on(
             self.dir.path(),
-            &self.hub_addr.to_string(),
+            (&self.hub_addr.to_string(), Some(self.issuer.clone())),
             self.storage,
             &self.pod_base,
             self.clock.clone(),
@@ -373,6 +402,20 @@ impl Browser {
     pub async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Page {
         let req = self.http.post(url).form(form);
         self.send(req).await
+    }
+
+    /// Submits one of the dashboard's forms (to `path`), with the dashboard's CSRF token.
+    pub async fn dashboard_form(
+        &mut self,
+        issuer: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let dashboard = self.get(&format!("{issuer}/")).await;
+        let csrf = dashboard.csrf();
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.post(&format!("{issuer}{path}"), &fields).await
     }
 
     /// Signs up `username` and stays logged in.

@@ -195,7 +195,7 @@ pub async fn dashboard(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
     render_dashboard(&req, &hub, browser, 200, None).await
 }
 
-async fn render_dashboard(
+pub(super) async fn render_dashboard(
     req: &HttpRequest,
     hub: &Hub,
     browser: Browser,
@@ -255,6 +255,7 @@ async fn render_dashboard(
         names: &names,
         access: access.as_deref(),
         error,
+        providers: &account.identity_providers,
     };
     let body = pages::dashboard(t, &view, &browser.csrf);
     Ok(browser.page(hub, req, status, t.dashboard, body))

@@ -270,6 +270,11 @@ async fn issue_code(
     let now = hub.now();
     let code = secret::random_token();
     let code_id = hub.secret.hash(&code);
+    let solid = crate::client::CLIENTS
+        .get(&hub.store, &request.client_id)?
+        .is_some_and(|c| {
+            crate::solid::is_solid(c.kind, &request.scope, request.resource.as_deref())
+        });
     let grant = existing.unwrap_or_else(|| Grant {
         id: grant::new_grant_id(username),
         client_id: request.client_id.clone(),
@@ -282,6 +287,7 @@ async fn issue_code(
         expires: request.details.iter().filter_map(|d| d.expires_at()).min(),
         last_used: None,
         revoked: None,
+        solid,
     });
     let (redirect_uri, state) = (request.redirect_uri.clone(), request.state.clone());
     let (rid, user) = (request_id.to_owned(), username.to_owned());

@@ -29,11 +29,14 @@ pub fn document(hub: &Hub) -> serde_json::Value {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["EdDSA"],
+        // EdDSA for the protocol's clients; ES256 for Solid-OIDC logins, which Solid servers
+        // verify with ECDSA or RSA only.
+        "id_token_signing_alg_values_supported": ["EdDSA", "ES256"],
+        "solid_oidc_supported": "https://solidproject.org/TR/solid-oidc",
         "dpop_signing_alg_values_supported": ["EdDSA", "Ed25519", "ES256"],
         "authorization_details_types_supported": [op_protocol::authorization::GIG_DATA],
         "authorization_response_iss_parameter_supported": true,
-        "claims_supported": ["sub", "webid", "iss", "aud", "exp", "iat", "nonce"],
+        "claims_supported": ["sub", "webid", "iss", "aud", "azp", "exp", "iat", "nonce", "cnf"],
         "ui_locales_supported": ["en", "sv"],
     })
 }

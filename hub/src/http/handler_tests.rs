@@ -68,6 +68,7 @@ async fn issue_code(hub: &Hub) -> (String, String) {
         expires: None,
         last_used: None,
         revoked: None,
+        solid: false,
     };
     let record = AuthCode {
         request: AuthRequest {

@@ -12,6 +12,7 @@ pub mod developers;
 pub mod discovery;
 pub mod error;
 pub mod feed;
+pub mod identity;
 pub mod oauth;
 pub mod pages;
 pub mod people;
@@ -97,6 +98,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
         .route(routes::HUB_MOVE_POD, web::post().to(account::move_pod))
+        .route(
+            routes::HUB_IDENTITY_PROVIDERS,
+            web::post().to(identity::change),
+        )
         .route(routes::HUB_BACKPACK, web::get().to(backpack::show))
         .route(routes::HUB_EXPORT, web::post().to(data::export))
         .route(

@@ -21,7 +21,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin:.8rem .5rem 0 0;border-radius:
 button.primary{background:#0b57d0;color:#fff;border-color:#0b57d0}.note{color:#444}.error{color:#a50e0e;font-weight:600}\
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #ddd;vertical-align:top}\
 header{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}\
-input[type=checkbox]{width:auto;transform:scale(1.4);margin:.2rem .4rem 0 .2rem}label.inline{display:inline}";
+input[type=checkbox]{width:auto;transform:scale(1.4);margin:.2rem .4rem 0 .2rem}label.inline,form.inline{display:inline}";
 
 /// The frame every page shares.
 pub fn layout(lang: Lang, title: &str, switch_href: &str, body: Markup) -> String {
@@ -103,7 +103,7 @@ pub fn signup(
 }
 
 /// Plain-language lines for what a request or grant allows.
-pub fn access_lines(t: &Text, scope: &str, details: &[GigData]) -> Vec<String> {
+pub fn access_lines(t: &Text, scope: &str, details: &[GigData], solid: bool) -> Vec<String> {
     let scopes = ScopeSet::parse(scope).unwrap_or_default();
     let mut lines = Vec::new();
     for d in details {
@@ -127,7 +127,9 @@ pub fn access_lines(t: &Text, scope: &str, details: &[GigData]) -> Vec<String> {
     if scopes.contains(Scope::PodOwner) {
         lines.push(t.owner_full.to_owned());
     }
-    if scopes.contains(Scope::WebId) || scopes.contains(Scope::OpenId) {
+    if solid {
+        lines.push(t.solid_full.to_owned());
+    } else if scopes.contains(Scope::WebId) || scopes.contains(Scope::OpenId) {
         lines.push(t.know_webid.to_owned());
     }
     if scopes.contains(Scope::OfflineAccess) {
@@ -160,7 +162,7 @@ pub fn consent(
         p.note { @if client.certified { (t.certified) } @else { (t.not_certified) } }
         @if let Some(home) = &client.homepage { p { a href=(home) rel="noopener" { (home) } } }
         p { (t.it_may) }
-        ul { @for line in access_lines(t, &request.scope, &request.details) { li { (line) } } }
+        ul { @for line in access_lines(t, &request.scope, &request.details, crate::solid::is_solid(client.kind, &request.scope, request.resource.as_deref())) { li { (line) } } }
         dl {
             @if let Some(p) = &purpose { dt { (t.purpose) } dd { (p) } }
             dt { (t.until) } dd { (until.as_deref().unwrap_or(t.until_revoked)) }
@@ -180,7 +182,7 @@ pub fn consent(
 pub fn confirm_revoke(t: &Text, client_name: &str, grant: &Grant, csrf_token: &str) -> Markup {
     html! {
         h1 { (t.revoke_access_for) " " (client_name) "?" }
-        ul { @for line in access_lines(t, &grant.scope, &grant.details) { li { (line) } } }
+        ul { @for line in access_lines(t, &grant.scope, &grant.details, grant.solid) { li { (line) } } }
         p { (t.revoke_effect) }
         form method="post" action=(routes::hub_grant_revoke(&grant.id)) {
             (csrf(csrf_token))

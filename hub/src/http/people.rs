@@ -23,12 +23,21 @@ pub async fn profile(
     if !crate::account::webid_anchored_here(&hub, &account) {
         return Err(not_found());
     }
+    let issuers: Vec<String> = std::iter::once(hub.issuer.clone())
+        .chain(account.identity_providers.iter().cloned())
+        .collect();
+    let mut profile =
+        op_protocol::webid::profile_turtle(account.pod.as_ref().map(|p| p.root.as_str()), &issuers);
+    // Checked at the form: letters, digits and `-_.~` only, so it needs no escaping.
+    if let Some(token) = &account.registration_token {
+        profile.push_str(&format!(
+            "<#me> <{}> \"{token}\".\n",
+            op_protocol::vocab::solid::OIDC_ISSUER_REGISTRATION_TOKEN
+        ));
+    }
     Ok(HttpResponse::Ok()
         .content_type(op_protocol::media::RdfFormat::Turtle.media_type())
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .insert_header((header::CACHE_CONTROL, "max-age=300"))
-        .body(op_protocol::webid::profile_turtle(
-            account.pod.as_ref().map(|p| p.root.as_str()),
-            std::slice::from_ref(&hub.issuer),
-        )))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(profile))
 }

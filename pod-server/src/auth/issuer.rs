@@ -79,7 +79,7 @@ impl std::fmt::Debug for TrustedIssuer {
     }
 }
 
-/// Parses the Ed25519 keys of a JWKS document.
+/// Parses the signing keys of a JWKS document: Ed25519, P-256/P-384 and RSA.
 pub fn parse_jwks(jwks: &serde_json::Value) -> Result<HashMap<String, DecodingKey>, String> {
     let keys = jwks
         .get("keys")
@@ -88,12 +88,24 @@ pub fn parse_jwks(jwks: &serde_json::Value) -> Result<HashMap<String, DecodingKe
     let mut map = HashMap::new();
     for (i, key) in keys.iter().enumerate() {
         let field = |name: &str| key.get(name).and_then(|v| v.as_str());
-        if field("kty") != Some("OKP") || field("crv") != Some("Ed25519") {
-            continue;
-        }
-        let x = field("x").ok_or_else(|| format!("key {i} has no \"x\""))?;
-        let decoding = DecodingKey::from_ed_components(x)
-            .map_err(|e| format!("key {i} is not a valid Ed25519 key: {e}"))?;
+        let need = |name: &str| field(name).ok_or_else(|| format!("key {i} has no {name:?}"));
+        // Ed25519 for the protocol's tokens; P-256 and RSA for Solid-OIDC providers' tokens.
+        // A malformed Ed25519 key fails the whole set; other keys are skipped if unusable.
+        let decoding = match (field("kty"), field("crv")) {
+            (Some("OKP"), Some("Ed25519")) => DecodingKey::from_ed_components(need("x")?)
+                .map_err(|e| format!("key {i} is not a valid Ed25519 key: {e}"))?,
+            (Some("EC"), Some("P-256" | "P-384")) => {
+                match DecodingKey::from_ec_components(need("x")?, need("y")?) {
+                    Ok(key) => key,
+                    Err(_) => continue,
+                }
+            }
+            (Some("RSA"), _) => match DecodingKey::from_rsa_components(need("n")?, need("e")?) {
+                Ok(key) => key,
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
         map.insert(field("kid").unwrap_or("").to_owned(), decoding);
     }
     Ok(map)
@@ -112,7 +124,7 @@ impl TrustedIssuer {
     ) -> Result<Self, String> {
         let keys = parse_jwks(jwks)?;
         if keys.is_empty() {
-            return Err(format!("the JWKS for {issuer} has no Ed25519 keys"));
+            return Err(format!("the JWKS for {issuer} has no usable keys"));
         }
         Ok(Self::new(issuer, KeySource::Static, keys, credentials))
     }
@@ -236,7 +248,8 @@ impl TrustedIssuer {
     ) -> Result<(serde_json::Value, Endpoints), String> {
         let url = format!("{}{}", self.issuer, op_protocol::routes::HUB_OIDC_DISCOVERY);
         let metadata: serde_json::Value = get_json(http, &url, None).await?;
-        if metadata.get("issuer").and_then(|v| v.as_str()) != Some(self.issuer.as_str()) {
+        let named = metadata.get("issuer").and_then(|v| v.as_str());
+        if named.map(|n| n.trim_end_matches('/')) != Some(self.issuer.as_str()) {
             return Err(format!(
                 "the discovery document at {url} names another issuer"
             ));

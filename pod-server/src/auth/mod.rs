@@ -4,6 +4,7 @@ pub mod credentials;
 pub mod issuer;
 pub mod policy;
 pub mod revocation;
+pub mod solid;
 pub mod token;
 
 /// Starts following the revocation feed of every issuer the pod has credentials for, or will

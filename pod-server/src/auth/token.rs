@@ -3,7 +3,8 @@
 //! A token is accepted only if it is an RFC 9068 access token (`typ: at+jwt`) signed with EdDSA
 //! by a current key of the issuer its `iss` names, for this pod (`aud`), within its validity
 //! window (checked with the injected clock), and not issued under a revoked grant. Tokens bound
-//! to a DPoP key (`cnf`) must come with a valid proof (see `super::dpop`).
+//! to a DPoP key (`cnf`) must come with a valid proof (see `super::dpop`). Solid-OIDC tokens
+//! (`aud` `solid`) take their own path (`super::solid`).
 
 use std::sync::Arc;
 
@@ -81,13 +82,14 @@ pub struct Verified {
 /// Verifies access tokens for one pod server.
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    issuers: Vec<Arc<TrustedIssuer>>,
+    pub(super) issuers: Vec<Arc<TrustedIssuer>>,
     revocations: Arc<Revocations>,
     introspection: Arc<IntrospectionCache>,
     replay: Arc<ReplayCache>,
     signatures: Arc<SignatureCache>,
-    http: reqwest::Client,
-    store: Store,
+    pub(super) solid: Arc<super::solid::SolidLogins>,
+    pub(super) http: reqwest::Client,
+    pub(super) store: Store,
     grace_ms: u64,
 }
 
@@ -107,6 +109,7 @@ impl Verifier {
             introspection: Arc::default(),
             replay: Arc::default(),
             signatures: Arc::default(),
+            solid: Arc::default(),
             http,
             store,
             grace_ms,
@@ -128,17 +131,24 @@ impl Verifier {
         &self.revocations
     }
 
-    /// Verifies a presented token for the pod whose root URL is `audience`; `request` is the
-    /// method and absolute URL, which a DPoP proof must match. The signature check is cached per
-    /// token; expiry, the DPoP proof and revocation are checked on every request.
+    /// Verifies a presented token for the pod whose root URL is `audience` and whose owner is
+    /// `owner` (if the request is about a pod); `request` is the method and absolute URL, which a
+    /// DPoP proof must match. The signature check is cached per token; expiry, the DPoP proof and
+    /// revocation are checked on every request.
     pub async fn verify(
         &self,
         presented: &Presented,
         audience: &str,
+        owner: Option<&str>,
         request: (&str, &str),
         clock: &Clock,
     ) -> Result<Verified, TokenError> {
         let token = presented.token.as_str();
+        if let Some(claimed) = super::solid::peek(token) {
+            return self
+                .verify_solid(presented, claimed, owner, request, clock)
+                .await;
+        }
         let cache_key: [u8; 32] = {
             use sha2::{Digest, Sha256};
             let mut h = Sha256::new();
@@ -165,16 +175,9 @@ impl Verifier {
                 fresh
             }
         };
-        let bad = |m: &str| TokenError::Invalid(m.to_owned());
         let claims = &verified.claims;
-        let now = clock.now_secs();
-        if claims.exp + LEEWAY_SECS < now {
-            return Err(bad("the token has expired"));
-        }
-        if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) || claims.iat > now + LEEWAY_SECS {
-            return Err(bad("the token is not valid yet"));
-        }
-        self.check_binding(presented, claims, request, clock)?;
+        check_times(claims, clock.now_secs())?;
+        self.check_binding(presented, claims, request, clock, false)?;
         self.check_not_revoked(&self.issuers[issuer], token, claims, clock)
             .await?;
         Ok(verified)
@@ -256,12 +259,14 @@ impl Verifier {
 
     /// A DPoP-bound token (`cnf.jkt`) needs the DPoP scheme and a fresh proof by its key for
     /// this request (`htm`, `htu`, `iat`, `ath`, unused `jti`); an unbound token needs `Bearer`.
-    fn check_binding(
+    /// A Solid-OIDC token's proof may leave out `ath` ([`op_protocol::dpop::verify_solid`]).
+    pub(super) fn check_binding(
         &self,
         presented: &Presented,
         claims: &AccessClaims,
         (method, url): (&str, &str),
         clock: &Clock,
+        solid: bool,
     ) -> Result<(), TokenError> {
         let bound = claims
             .cnf
@@ -279,9 +284,13 @@ impl Verifier {
             )),
             (Some(jkt), Some(proof)) => {
                 let now = clock.now_secs();
-                let proof =
-                    op_protocol::dpop::verify(proof, method, url, now, Some(&presented.token))
-                        .map_err(|e| TokenError::Dpop(e.0))?;
+                let token = presented.token.as_str();
+                let proof = if solid {
+                    op_protocol::dpop::verify_solid(proof, method, url, now, token)
+                } else {
+                    op_protocol::dpop::verify(proof, method, url, now, Some(token))
+                }
+                .map_err(|e| TokenError::Dpop(e.0))?;
                 if proof.jkt != jkt {
                     return Err(TokenError::Dpop(
                         "the DPoP proof is signed by another key than the token is bound to".into(),
@@ -297,7 +306,7 @@ impl Verifier {
         }
     }
 
-    async fn check_not_revoked(
+    pub(super) async fn check_not_revoked(
         &self,
         issuer: &TrustedIssuer,
         token: &str,
@@ -367,6 +376,18 @@ impl Verifier {
             ))),
         }
     }
+}
+
+/// Within `exp` and `nbf`/`iat`, with [`LEEWAY_SECS`] of clock skew.
+pub(super) fn check_times(claims: &AccessClaims, now: u64) -> Result<(), TokenError> {
+    let bad = |m: &str| TokenError::Invalid(m.to_owned());
+    if claims.exp + LEEWAY_SECS < now {
+        return Err(bad("the token has expired"));
+    }
+    if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) || claims.iat > now + LEEWAY_SECS {
+        return Err(bad("the token is not valid yet"));
+    }
+    Ok(())
 }
 
 /// Reads `iss` from the payload without verifying, only to pick the issuer's keys.

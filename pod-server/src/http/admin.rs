@@ -64,6 +64,7 @@ async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpEr
             .verify(
                 &presented,
                 &format!("{}/", state.base),
+                None,
                 (req.method().as_str(), &url),
                 &state.clock,
             )

@@ -62,13 +62,13 @@ async fn answer(
             // A token refused for its own reasons (expired, revoked, or its grant moved to the
             // worker's new pod) says so, rather than that the pod is gone: a client whose worker
             // moved their data learns to refresh.
-            identify(req, state, pod).await?;
+            identify(req, state, pod, None).await?;
             return Err(missing.into());
         }
     };
     *who = Who::Unverified;
-    *identity = identify(req, state, pod).await?;
     let owner_webid = state.owner_webid(pod, &record);
+    *identity = identify(req, state, pod, Some(&owner_webid)).await?;
     *who = Who::of(identity, &owner_webid);
     let root = state.pod_root(pod);
     let context = policy::PodContext {
@@ -125,6 +125,7 @@ async fn identify(
     req: &HttpRequest,
     state: &AppState,
     pod: &PodName,
+    owner: Option<&str>,
 ) -> Result<Identity, HttpError> {
     let Some(presented) = headers::presented_token(req)? else {
         return Ok(Identity::Anonymous);
@@ -135,6 +136,7 @@ async fn identify(
         .verify(
             &presented,
             &state.pod_root(pod),
+            owner,
             (req.method().as_str(), &url),
             &state.clock,
         )

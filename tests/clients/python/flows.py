@@ -194,11 +194,13 @@ def userinfo(access_token, dpop=None):
 
 class EdDSAProviderMetadata(OpenIDProviderMetadata):
     """OpenID Connect Discovery checks, every one but "RS256 MUST be included": the hub signs ID
-    tokens with EdDSA only and does no RSA private-key operation (docs/HUB.md, "Proven with
-    independent clients"). The algorithms it does list are still checked when tokens arrive."""
+    tokens with EdDSA (and ES256 for Solid-OIDC logins) and does no RSA private-key operation
+    (docs/HUB.md, "Proven with independent clients"). The algorithms it does list are still
+    checked when tokens arrive."""
 
     def validate_id_token_signing_alg_values_supported(self):
-        expect(self.get("id_token_signing_alg_values_supported") == ["EdDSA"], "ID token algs")
+        algs = self.get("id_token_signing_alg_values_supported")
+        expect(algs == ["EdDSA", "ES256"], "ID token algs")
 
 
 def discovery():

@@ -43,6 +43,8 @@ pub struct Dashboard<'a> {
     pub can_host: bool,
     /// A problem to show (a failed pod link).
     pub error: Option<&'a str>,
+    /// Other Solid identity providers the worker's WebID names.
+    pub providers: &'a [String],
 }
 
 /// The worker's dashboard: who they are, their pod (or the form to link one), the apps with
@@ -68,12 +70,46 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
         }
         h2 { (t.grants) }
         (active_grants(t, &active, d.access, csrf_token))
+        (identity_providers(t, d.providers, csrf_token))
         @if !ended.is_empty() { (ended_grants(t, &ended)) }
         h2 { (t.who_read) }
         (access_log(t, d.access, &name))
         h2 { (t.activity) }
         (activity(t, d.events, &name))
         (account_actions(t, csrf_token))
+    }
+}
+
+/// Other Solid identity providers: each with its remove button, and the form to add one.
+fn identity_providers(t: &Text, providers: &[String], csrf_token: &str) -> Markup {
+    html! {
+        h2 { (t.idp_title) }
+        p.note { (t.idp_hint) }
+        @if !providers.is_empty() {
+            ul {
+                @for p in providers {
+                    li {
+                        (p) " "
+                        form.inline method="post" action=(routes::HUB_IDENTITY_PROVIDERS) {
+                            (csrf(csrf_token))
+                            input type="hidden" name="action" value="remove";
+                            input type="hidden" name="issuer" value=(p);
+                            button type="submit" aria-label={ (t.idp_remove) " " (p) } { (t.idp_remove) }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action=(routes::HUB_IDENTITY_PROVIDERS) {
+            (csrf(csrf_token))
+            input type="hidden" name="action" value="add";
+            label for="idp-issuer" { (t.idp_issuer) }
+            input id="idp-issuer" name="issuer" type="url" required placeholder="https://";
+            label for="idp-token" { (t.idp_token) }
+            input id="idp-token" name="token" type="text" aria-describedby="idp-token-hint";
+            p.note id="idp-token-hint" { (t.idp_token_hint) }
+            button type="submit" { (t.idp_add) }
+        }
     }
 }
 
@@ -134,7 +170,7 @@ fn active_grants(
                     @for row in rows {
                         tr {
                             td { (row.client_name) }
-                            td { ul { @for line in access_lines(t, &row.grant.scope, &row.grant.details) { li { (line) } } } }
+                            td { ul { @for line in access_lines(t, &row.grant.scope, &row.grant.details, row.grant.solid) { li { (line) } } } }
                             td { (day(row.grant.created)) }
                             td { (row.grant.last_used.map(day).unwrap_or_else(|| t.never.to_owned())) }
                             td { (last_access(&row.grant.id).unwrap_or_else(|| t.never.to_owned())) }
