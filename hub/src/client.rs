@@ -56,6 +56,12 @@ impl ClientId {
         }
     }
 
+    /// The id of a client identified by its Client ID Document: the document's URL, checked by
+    /// [`crate::client_document`].
+    pub(crate) fn document(url: &str) -> Self {
+        ClientId(url.to_owned())
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

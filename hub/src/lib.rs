@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod backpack;
 pub mod cli;
 pub mod client;
+pub mod client_document;
 pub mod config;
 pub mod dpop;
 pub mod export;

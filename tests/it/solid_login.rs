@@ -23,11 +23,12 @@ fn part(jwt: &str, i: usize) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-/// The worker allows `my-pod-app` a Solid login; the code is redeemed with a proof by `key`, or
+/// The worker allows `client_id` a Solid login; the code is redeemed with a proof by `key`, or
 /// with none. Returns the token endpoint's status and body.
 async fn solid_login(
     stack: &Stack,
     browser: &mut Browser,
+    client_id: &str,
     key: Option<&Key>,
 ) -> (u16, serde_json::Value) {
     let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
@@ -35,7 +36,7 @@ async fn solid_login(
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
             ("response_type", "code"),
-            ("client_id", stack.app.id.as_str()),
+            ("client_id", client_id),
             ("redirect_uri", REDIRECT),
             ("scope", SOLID_SCOPE),
             ("code_challenge", challenge.as_str()),
@@ -65,7 +66,7 @@ async fn solid_login(
             ("code", answer["code"].as_str()),
             ("redirect_uri", REDIRECT),
             ("code_verifier", verifier.as_str()),
-            ("client_id", stack.app.id.as_str()),
+            ("client_id", client_id),
         ])
         .send()
         .await
@@ -94,12 +95,12 @@ async fn a_solid_login_is_dpop_bound_es256_and_opens_the_owners_pod_only() {
     bob.sign_up(&stack.issuer, "bob", PASSWORD).await;
 
     // Without DPoP, the code is refused: a Solid login is always bound to the app's key.
-    let (status, body) = solid_login(&stack, &mut alice, None).await;
+    let (status, body) = solid_login(&stack, &mut alice, &stack.app.id, None).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_dpop_proof", "{body}");
 
     let key = Key::new();
-    let (status, tokens) = solid_login(&stack, &mut alice, Some(&key)).await;
+    let (status, tokens) = solid_login(&stack, &mut alice, &stack.app.id, Some(&key)).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["token_type"], "DPoP");
     let access = tokens["access_token"].as_str().unwrap();
@@ -268,5 +269,106 @@ async fn a_worker_names_other_identity_providers_and_bad_ones_change_nothing() {
         .await;
     assert_eq!(page.status, 303);
     assert_eq!(profile().await, before, "removed, with its code");
+    stack.stop().await;
+}
+
+/// Serves `document(url)` as JSON-LD at `{url}` on loopback, and returns that URL.
+fn serve_document(path: &'static str, document: fn(&str) -> serde_json::Value) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}{path}", listener.local_addr().unwrap());
+    let body = document(&url).to_string();
+    let server = actix_web::HttpServer::new(move || {
+        let body = body.clone();
+        actix_web::App::new().route(
+            path,
+            actix_web::web::get().to(move || {
+                let body = body.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("application/ld+json")
+                        .body(body)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    url
+}
+
+#[tokio::test]
+async fn a_solid_app_known_by_its_client_id_document_needs_no_registration() {
+    let stack = Stack::start().await;
+    let mut alice = Browser::new();
+    alice.sign_up(&stack.issuer, "alice", PASSWORD).await;
+    let app = serve_document("/id", |url| {
+        serde_json::json!({
+            "@context": ["https://www.w3.org/ns/solid/oidc-context.jsonld"],
+            "client_id": url, "client_name": "Notes", "redirect_uris": [REDIRECT],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_method": "none",
+        })
+    });
+    let key = Key::new();
+    let (status, tokens) = solid_login(&stack, &mut alice, &app, Some(&key)).await;
+    assert_eq!(status, 200, "{tokens}");
+    let claims = part(tokens["access_token"].as_str().unwrap(), 1);
+    assert_eq!(claims["client_id"], app.as_str());
+    assert_eq!(claims["aud"], "solid");
+    let root = stack.pod_root("alice");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(get_with(&stack, &root, access, &key, "DPoP").await.0, 200);
+    // The app refreshes as the public client its document describes.
+    let token_url = format!("{}{HUB_TOKEN}", stack.issuer);
+    let res = stack
+        .http
+        .post(&token_url)
+        .header("DPoP", key.proof("POST", &token_url, None))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", app.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    // A document that names another client, and one that cannot be fetched: a page, no redirect.
+    let impostor = serve_document(
+        "/impostor",
+        |_| serde_json::json!({ "client_id": "https://notes.example/id", "redirect_uris": [REDIRECT] }),
+    );
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/id", l.local_addr().unwrap())
+    };
+    for (client_id, why) in [(impostor, "another client_id"), (closed, "cannot be used")] {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id.as_str()),
+                ("redirect_uri", REDIRECT),
+                ("scope", SOLID_SCOPE),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
+                ("code_challenge_method", "S256"),
+            ])
+            .finish();
+        let page = alice
+            .get(&format!("{}{HUB_AUTHORIZE}?{query}", stack.issuer))
+            .await;
+        assert_eq!(page.status, 400, "{client_id}: {}", page.body);
+        assert!(
+            page.location.is_none(),
+            "never sent back to an unchecked client"
+        );
+        assert!(page.body.contains(why), "{client_id}: {}", page.body);
+    }
     stack.stop().await;
 }

@@ -38,7 +38,6 @@ async fn solid_apps_log_in_at_the_hub_and_other_solid_servers_accept_the_login()
         .await;
     let created =
         crate::records_verdict::push_for(&stack, &mut browser, &stack.platform, "alice").await;
-    let app = stack.register("solid-app", "worker_app", false).await;
     let css = CommunitySolidServer::start(&dir).await;
     let root = stack.pod_root("alice");
     let records = format!("{root}gigs/{}/", stack.platform.id);
@@ -49,8 +48,6 @@ async fn solid_apps_log_in_at_the_hub_and_other_solid_servers_accept_the_login()
     let config = tempfile::NamedTempFile::new().unwrap();
     let body = serde_json::json!({
         "hub": stack.issuer,
-        "client_id": app.id,
-        "client_secret": app.secret,
         "redirect": REDIRECT,
         "webid": stack.webid("alice"),
         "pod": root,
@@ -108,6 +105,13 @@ async fn solid_apps_log_in_at_the_hub_and_other_solid_servers_accept_the_login()
     let failed: Vec<&Value> = steps.iter().filter(|s| s["ok"] != true).collect();
     assert!(failed.is_empty(), "failed steps: {failed:#?}");
     assert_eq!(steps.len(), STEPS, "{steps:#?}");
+    // The hub knew the app by its Client ID Document only, and recorded a Solid login.
+    let app = steps[0]["detail"].as_str().unwrap();
+    let grants = op_hub::grant::grants_of(&stack.hub().store, "alice").unwrap();
+    assert!(
+        grants.iter().any(|g| g.client_id == app && g.solid),
+        "{app}: {grants:#?}"
+    );
     stack.stop().await;
 }
 

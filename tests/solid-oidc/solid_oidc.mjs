@@ -1,7 +1,7 @@
 // Solid-OIDC with clients and a server we did not write (tests/it/solid_oidc.rs drives this):
 //
-// 1. Inrupt's @inrupt/solid-client-authn-node logs a worker in at our hub (authorization code,
-//    PKCE, DPoP; the worker's browser steps are done by the Rust test, which reads the
+// 1. Inrupt's @inrupt/solid-client-authn-node logs a worker in at our hub as a Solid app known by
+//    its Client ID Document (authorization code, PKCE, DPoP; the worker's browser steps are done by the Rust test, which reads the
 //    authorization URL from our stdout and writes the redirect back to our stdin).
 // 2. With that session, Inrupt's @inrupt/solid-client lists the worker's pod, reads a signed
 //    record and writes a document with saveSolidDatasetAt.
@@ -14,6 +14,7 @@
 // Every step prints one JSON line {step, ok, detail}; the authorization URL is printed as
 // {authorize}, and a provider to name in the worker's profile as {register}.
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Session } from "@inrupt/solid-client-authn-node";
 import {
@@ -48,12 +49,27 @@ function must(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-// 1. Log in at our hub.
+// 1. Log in at our hub, as a Solid app known by its Client ID Document (served here), with no
+//    registration at the hub.
+const documentServer = createServer((req, res) => {
+  res.writeHead(200, { "content-type": "application/ld+json" });
+  res.end(JSON.stringify(clientDocument));
+});
+await new Promise((ready) => documentServer.listen(0, "127.0.0.1", ready));
+const clientId = `http://localhost:${documentServer.address().port}/id`;
+const clientDocument = {
+  "@context": ["https://www.w3.org/ns/solid/oidc-context.jsonld"],
+  client_id: clientId,
+  client_name: "Solid-OIDC interoperability test",
+  redirect_uris: [config.redirect],
+  grant_types: ["authorization_code", "refresh_token"],
+  scope: "openid offline_access webid",
+  token_endpoint_auth_method: "none",
+};
 const session = new Session();
 await session.login({
   oidcIssuer: config.hub,
-  clientId: config.client_id,
-  clientSecret: config.client_secret,
+  clientId,
   redirectUrl: config.redirect,
   clientName: "Solid-OIDC interoperability test",
   tokenType: "DPoP",
@@ -64,7 +80,7 @@ await step("authn-node logs in at the hub", async () => {
   await session.handleIncomingRedirect(callback);
   must(session.info.isLoggedIn, "not logged in");
   must(session.info.webId === config.webid, `webId ${session.info.webId}, expected ${config.webid}`);
-  return session.info.webId;
+  return clientId;
 });
 
 // 2. The worker's pod with that session.
@@ -222,4 +238,5 @@ await step("our pod accepts the Community Solid Server's token for its owner", a
 await session.logout({ logoutType: "app" });
 await cssUser.logout({ logoutType: "app" });
 await cssWorker.logout({ logoutType: "app" });
+documentServer.close();
 process.exit(0);

@@ -11,7 +11,8 @@ use super::oauth::single_params;
 use super::{Browser, pages, see_other};
 use crate::account::ACCOUNTS;
 use crate::authorize::{self, AuthCode, AuthRequest, AuthorizeError, CODES, PENDING};
-use crate::client::CLIENTS;
+use crate::client::{CLIENTS, Client, ClientKind};
+use crate::client_document;
 use crate::grant::{self, AuditEvent, GRANTS, Grant};
 use crate::oauth_error::OAuthError;
 use crate::secret;
@@ -26,6 +27,15 @@ fn page_error(
 ) -> HttpResponse {
     let t = browser.lang.t();
     browser.page(hub, req, status, t.error_title, pages::error(t, message))
+}
+
+/// The client `id` names: registered here, or known by its Client ID Document (fetched now);
+/// the inner error says why a document cannot be used.
+async fn find_client(hub: &Hub, id: &str) -> Result<Result<Option<Client>, String>, HubError> {
+    if client_document::is_document_id(hub, id) {
+        return Ok(client_document::fetch(hub, id).await.map(Some));
+    }
+    Ok(Ok(CLIENTS.get(&hub.store, id)?))
 }
 
 /// Redirects to the client with `params` plus `state` and `iss` (RFC 9207).
@@ -57,7 +67,10 @@ pub async fn authorize(req: HttpRequest, hub: web::Data<Hub>) -> Result<HttpResp
         Err(e) => return Ok(page_error(&browser, &hub, &req, 400, &e)),
     };
     let client = match params.get("client_id") {
-        Some(id) => CLIENTS.get(&hub.store, id)?,
+        Some(id) => match find_client(&hub, id).await? {
+            Ok(client) => client,
+            Err(why) => return Ok(page_error(&browser, &hub, &req, 400, &why)),
+        },
         None => None,
     };
     let started = authorize::Started {
@@ -150,9 +163,13 @@ pub async fn show_consent(
     let Some(username) = browser.username().map(str::to_owned) else {
         return Ok(see_other(&format!("{}?next={}", routes::HUB_LOGIN, query.request)).finish());
     };
-    let client = CLIENTS
-        .get(&hub.store, &request.client_id)?
-        .ok_or_else(|| OAuthError::invalid_request("the client is no longer registered"))?;
+    let client = match find_client(&hub, &request.client_id).await? {
+        Ok(Some(client)) => client,
+        Ok(None) => {
+            return Err(OAuthError::invalid_request("the client is no longer registered").into());
+        }
+        Err(why) => return Ok(page_error(&browser, &hub, &req, 400, &why)),
+    };
     if let Some(refusal) = check_pod(&hub, &username, &request)? {
         return Ok(refusal);
     }
@@ -270,11 +287,14 @@ async fn issue_code(
     let now = hub.now();
     let code = secret::random_token();
     let code_id = hub.secret.hash(&code);
-    let solid = crate::client::CLIENTS
-        .get(&hub.store, &request.client_id)?
-        .is_some_and(|c| {
-            crate::solid::is_solid(c.kind, &request.scope, request.resource.as_deref())
-        });
+    let kind = if client_document::is_document_id(hub, &request.client_id) {
+        Some(ClientKind::WorkerApp)
+    } else {
+        CLIENTS.get(&hub.store, &request.client_id)?.map(|c| c.kind)
+    };
+    let solid = kind.is_some_and(|kind| {
+        crate::solid::is_solid(kind, &request.scope, request.resource.as_deref())
+    });
     let grant = existing.unwrap_or_else(|| Grant {
         id: grant::new_grant_id(username),
         client_id: request.client_id.clone(),

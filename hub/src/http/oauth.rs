@@ -80,6 +80,9 @@ pub fn authenticate_client(
             "authenticate the client (HTTP Basic, or client_id for public clients)",
         )
     })?;
+    if crate::client_document::is_document_id(hub, id) {
+        return Ok(crate::client_document::public_client(id));
+    }
     let client = CLIENTS
         .get(&hub.store, id)
         .ok()
