@@ -97,6 +97,9 @@ pub struct Account {
     /// (`solid:oidcIssuerRegistrationToken`), while they link it there.
     #[serde(default)]
     pub registration_token: Option<String>,
+    /// Upstream identities linked to this account (`{issuer} {subject}`), one per provider.
+    #[serde(default)]
+    pub upstream_logins: Vec<String>,
 }
 
 /// Signing up failed.
@@ -161,6 +164,7 @@ pub async fn sign_up(
         created: hub.now(),
         identity_providers: Vec::new(),
         registration_token: None,
+        upstream_logins: Vec::new(),
     };
     let stored = account.clone();
     let created = hub

@@ -47,6 +47,9 @@ pub struct RawConfig {
     /// name the client's address for login throttling. Empty by default: the peer's address.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// Upstream OpenID Connect providers workers may log in with, alongside passwords.
+    #[serde(default)]
+    pub upstream_login: Vec<crate::upstream::Provider>,
 }
 
 /// Validated configuration.
@@ -73,6 +76,8 @@ pub struct Config {
     pub outbound_private: Option<bool>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: crate::proxy::TrustedProxies,
+    /// Upstream login providers, checked.
+    pub upstream: Vec<crate::upstream::Provider>,
 }
 
 impl Config {
@@ -145,6 +150,11 @@ impl RawConfig {
             pod_provider: self.pod_provider,
             outbound_private: self.outbound_private,
             trusted_proxies: crate::proxy::TrustedProxies::parse(&self.trusted_proxies)?,
+            upstream: self
+                .upstream_login
+                .into_iter()
+                .map(crate::upstream::Provider::validate)
+                .collect::<Result<_, _>>()?,
         })
     }
 }

@@ -32,5 +32,7 @@ pub mod status_lists;
 pub mod table;
 pub mod throttle;
 pub mod token;
+pub mod upstream;
+pub mod upstream_token;
 
 pub use server::{RunningHub, StartError, start};

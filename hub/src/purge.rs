@@ -1,5 +1,5 @@
-//! Deleting what expires: logged-in sessions, parked authorization requests and authorization
-//! codes. A task runs [`run`] every minute on the hub's clock; each pass walks the tables in
+//! Deleting what expires: logged-in sessions, parked authorization requests, authorization codes
+//! and logins parked at an upstream provider. A task runs [`run`] every minute on the hub's clock; each pass walks the tables in
 //! bounded batches (one short write per batch), so a large backlog never holds the writer for
 //! long. Tests advance a manual clock and call [`run`] themselves.
 
@@ -13,6 +13,7 @@ use crate::authorize::{self, AuthCode, AuthRequest, CODES, PENDING};
 use crate::session::{SESSIONS, Session};
 use crate::state::Hub;
 use crate::table::Table;
+use crate::upstream::{PENDING_LOGINS, PendingLogin};
 
 /// Records looked at per batch (and so at most deleted per write).
 pub const BATCH: usize = 256;
@@ -28,6 +29,8 @@ pub struct Counts {
     pub requests: usize,
     /// Authorization codes.
     pub codes: usize,
+    /// Logins parked while the worker is at an upstream provider.
+    pub upstream_logins: usize,
 }
 
 fn session_expired(s: &Session, now: u64) -> bool {
@@ -36,6 +39,10 @@ fn session_expired(s: &Session, now: u64) -> bool {
 
 fn request_expired(r: &AuthRequest, now: u64) -> bool {
     r.created + authorize::PENDING_SECS <= now
+}
+
+fn login_expired(l: &PendingLogin, now: u64) -> bool {
+    l.created + crate::upstream::PENDING_SECS <= now
 }
 
 fn code_expired(c: &AuthCode, now: u64) -> bool {
@@ -49,6 +56,7 @@ pub async fn run(hub: &Hub) -> Result<Counts, StoreError> {
         sessions: purge(&hub.store, &SESSIONS, session_expired, now).await?,
         requests: purge(&hub.store, &PENDING, request_expired, now).await?,
         codes: purge(&hub.store, &CODES, code_expired, now).await?,
+        upstream_logins: purge(&hub.store, &PENDING_LOGINS, login_expired, now).await?,
     })
 }
 
@@ -93,6 +101,7 @@ pub fn counts(store: &Store) -> Result<Counts, StoreError> {
         sessions: count(SESSIONS.key(""))?,
         requests: count(PENDING.key(""))?,
         codes: count(CODES.key(""))?,
+        upstream_logins: count(PENDING_LOGINS.key(""))?,
     })
 }
 

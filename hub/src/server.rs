@@ -147,6 +147,7 @@ pub fn hub_state(
         pods,
         admin_token: config.admin_token.clone(),
         secure_cookies,
+        upstream: Arc::new(config.upstream.clone()),
         http,
         outbound,
         stopping,

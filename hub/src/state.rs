@@ -87,6 +87,8 @@ pub struct Hub {
     pub admin_token: Option<String>,
     /// Whether cookies are marked `Secure` (everywhere except loopback HTTP).
     pub secure_cookies: bool,
+    /// Upstream OpenID Connect providers workers may log in with.
+    pub upstream: Arc<Vec<crate::upstream::Provider>>,
     /// The HTTP client for calling pod servers the operator configured (rustls).
     pub http: reqwest::Client,
     /// The HTTP client for addresses users give the hub (self-hosted pods, WebID profiles).

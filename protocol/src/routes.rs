@@ -99,6 +99,13 @@ pub const HUB_LINK_POD: &str = "/pods/link";
 /// dashboard form).
 pub const HUB_MOVE_POD: &str = "/pods/move";
 
+/// Hub: starts a login at an upstream OpenID Connect provider (GET, `?provider={n}`), or links
+/// or unlinks one from the dashboard (POST, form).
+pub const HUB_LOGIN_UPSTREAM: &str = "/login/upstream";
+
+/// Hub: where an upstream OpenID Connect provider sends the browser back (its redirect URI).
+pub const HUB_LOGIN_UPSTREAM_CALLBACK: &str = "/login/upstream/callback";
+
 /// Hub: where a worker adds or removes another Solid identity provider named in their WebID
 /// profile (POST, dashboard form).
 pub const HUB_IDENTITY_PROVIDERS: &str = "/account/identity-providers";

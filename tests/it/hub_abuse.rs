@@ -263,6 +263,7 @@ async fn expired_sessions_requests_and_codes_are_purged_in_batches() {
         sessions,
         requests,
         codes,
+        upstream_logins: 0,
     };
     assert_eq!(purge::counts(store).unwrap(), stored(1, parked, 1));
     // The purge task runs too, every minute; what is stored afterwards is what counts.

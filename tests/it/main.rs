@@ -37,3 +37,4 @@ mod stack_crash;
 mod stack_crash_check;
 mod stack_crash_load;
 mod tidy;
+mod upstream_login;

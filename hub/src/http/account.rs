@@ -45,7 +45,7 @@ pub struct Credentials {
 }
 
 /// Where to go after logging in: the parked consent, or the dashboard.
-fn after_login(next: Option<&str>) -> String {
+pub(super) fn after_login(next: Option<&str>) -> String {
     match next.filter(|n| {
         !n.is_empty()
             && n.bytes()
@@ -124,7 +124,7 @@ pub async fn login_page(
 ) -> Result<HttpResponse, HubError> {
     let browser = Browser::load(&req, &hub);
     let t = browser.lang.t();
-    let body = pages::login(t, &browser.csrf, q.next.as_deref(), None);
+    let body = pages::login(t, &browser.csrf, q.next.as_deref(), &hub.upstream, None);
     Ok(browser.page(&hub, &req, 200, t.login, body))
 }
 
@@ -142,7 +142,13 @@ pub async fn login(
         ThrottleKey::Address(client_address(&req, &hub)),
     ];
     let refuse = |browser: &Browser, status: u16, e: AccountError| {
-        let body = pages::login(t, &browser.csrf, form.next.as_deref(), Some(&e.to_string()));
+        let body = pages::login(
+            t,
+            &browser.csrf,
+            form.next.as_deref(),
+            &hub.upstream,
+            Some(&e.to_string()),
+        );
         browser.page(&hub, &req, status, t.login, body)
     };
     // Counted before the password is checked, so parallel guesses cannot outrun the limit.
@@ -256,6 +262,16 @@ pub(super) async fn render_dashboard(
         access: access.as_deref(),
         error,
         providers: &account.identity_providers,
+        upstream: &hub
+            .upstream
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    crate::upstream::is_linked(&account, &p.issuer),
+                )
+            })
+            .collect::<Vec<_>>(),
     };
     let body = pages::dashboard(t, &view, &browser.csrf);
     Ok(browser.page(hub, req, status, t.dashboard, body))

@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod pages;
 pub mod people;
 pub mod platforms;
+pub mod upstream;
 
 #[cfg(test)]
 mod handler_tests;
@@ -98,6 +99,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, hub: Hub) {
         )
         .route(routes::HUB_LINK_POD, web::post().to(account::link_pod))
         .route(routes::HUB_MOVE_POD, web::post().to(account::move_pod))
+        .route(routes::HUB_LOGIN_UPSTREAM, web::get().to(upstream::start))
+        .route(routes::HUB_LOGIN_UPSTREAM, web::post().to(upstream::link))
+        .route(
+            routes::HUB_LOGIN_UPSTREAM_CALLBACK,
+            web::get().to(upstream::callback),
+        )
         .route(
             routes::HUB_IDENTITY_PROVIDERS,
             web::post().to(identity::change),

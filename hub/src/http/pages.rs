@@ -53,7 +53,13 @@ fn csrf(token: &str) -> Markup {
 }
 
 /// The login form; `next` carries a parked authorization request through login.
-pub fn login(t: &Text, csrf_token: &str, next: Option<&str>, error: Option<&str>) -> Markup {
+pub fn login(
+    t: &Text,
+    csrf_token: &str,
+    next: Option<&str>,
+    upstream: &[crate::upstream::Provider],
+    error: Option<&str>,
+) -> Markup {
     html! {
         h1 { (t.login) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
@@ -65,6 +71,9 @@ pub fn login(t: &Text, csrf_token: &str, next: Option<&str>, error: Option<&str>
             label for="password" { (t.password) }
             input id="password" name="password" type="password" autocomplete="current-password" required;
             button.primary type="submit" { (t.login) }
+        }
+        @for (i, p) in upstream.iter().enumerate() {
+            p { a href={ (routes::HUB_LOGIN_UPSTREAM) "?provider=" (i) @if let Some(n) = next { "&next=" (n) } } { (t.login_with) " " (p.name) } }
         }
         p { (t.no_account) " " a href={ (routes::HUB_SIGNUP) @if let Some(n) = next { "?next=" (n) } } { (t.signup) } }
     }

@@ -45,6 +45,8 @@ pub struct Dashboard<'a> {
     pub error: Option<&'a str>,
     /// Other Solid identity providers the worker's WebID names.
     pub providers: &'a [String],
+    /// Upstream login providers the operator configured, and whether the worker linked each.
+    pub upstream: &'a [(String, bool)],
 }
 
 /// The worker's dashboard: who they are, their pod (or the form to link one), the apps with
@@ -71,6 +73,7 @@ pub fn dashboard(t: &Text, d: &Dashboard<'_>, csrf_token: &str) -> Markup {
         h2 { (t.grants) }
         (active_grants(t, &active, d.access, csrf_token))
         (identity_providers(t, d.providers, csrf_token))
+        @if !d.upstream.is_empty() { (upstream_logins(t, d.upstream, csrf_token)) }
         @if !ended.is_empty() { (ended_grants(t, &ended)) }
         h2 { (t.who_read) }
         (access_log(t, d.access, &name))
@@ -109,6 +112,32 @@ fn identity_providers(t: &Text, providers: &[String], csrf_token: &str) -> Marku
             input id="idp-token" name="token" type="text" aria-describedby="idp-token-hint";
             p.note id="idp-token-hint" { (t.idp_token_hint) }
             button type="submit" { (t.idp_add) }
+        }
+    }
+}
+
+/// The operator's upstream login providers, each with its link or unlink button.
+fn upstream_logins(t: &Text, upstream: &[(String, bool)], csrf_token: &str) -> Markup {
+    html! {
+        h2 { (t.upstream_title) }
+        p.note { (t.upstream_hint) }
+        ul {
+            @for (i, (name, linked)) in upstream.iter().enumerate() {
+                li {
+                    (name) ": " @if *linked { (t.upstream_linked) } @else { (t.upstream_not_linked) } " "
+                    form.inline method="post" action=(routes::HUB_LOGIN_UPSTREAM) {
+                        (csrf(csrf_token))
+                        input type="hidden" name="provider" value=(i);
+                        @if *linked {
+                            input type="hidden" name="action" value="unlink";
+                            button type="submit" aria-label={ (t.upstream_unlink) " " (name) } { (t.upstream_unlink) }
+                        } @else {
+                            input type="hidden" name="action" value="link";
+                            button type="submit" aria-label={ (t.upstream_link) " " (name) } { (t.upstream_link) }
+                        }
+                    }
+                }
+            }
         }
     }
 }
