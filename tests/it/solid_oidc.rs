@@ -1,6 +1,6 @@
 //! Solid-OIDC, proven by clients and a server we did not write (`tests/solid-oidc/`, installed by
 //! `.ci/run` with `npm ci`): Inrupt's `@inrupt/solid-client-authn-node` logs a worker in at our
-//! hub, `@inrupt/solid-client` uses the pod with that login, and an unmodified Community Solid
+//! hub, `@inrupt/solid-client` and rdflib.js use the pod with that login, and an unmodified Community Solid
 //! Server accepts our hub's token for the worker's WebID in its WebACL; the worker links their
 //! WebID at that server too (naming it on the dashboard), and our pod accepts that server's
 //! token for them. The worker's browser steps (login, consent, dashboard) are ours; the script
@@ -17,7 +17,7 @@ use op_protocol::routes::HUB_IDENTITY_PROVIDERS;
 use crate::stack::{Browser, REDIRECT, Stack};
 
 /// Steps the script reports (`tests/solid-oidc/solid_oidc.mjs`).
-const STEPS: usize = 11;
+const STEPS: usize = 14;
 
 #[tokio::test]
 async fn solid_apps_log_in_at_the_hub_and_other_solid_servers_accept_the_login() {

@@ -4,7 +4,8 @@
 //    its Client ID Document (authorization code, PKCE, DPoP; the worker's browser steps are done by the Rust test, which reads the
 //    authorization URL from our stdout and writes the redirect back to our stdin).
 // 2. With that session, Inrupt's @inrupt/solid-client lists the worker's pod, reads a signed
-//    record and writes a document with saveSolidDatasetAt.
+//    record and writes a document with saveSolidDatasetAt; rdflib.js's fetcher and UpdateManager
+//    do the same.
 // 3. An unmodified Community Solid Server (its own account and pod, made through its account
 //    API as any of its users would) shares a document with the worker's WebID in a WebACL; the
 //    server accepts our hub's token for that WebID: read and write, while anonymous reads fail.
@@ -17,6 +18,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Session } from "@inrupt/solid-client-authn-node";
+import * as $rdf from "rdflib";
 import {
   buildThing,
   createSolidDataset,
@@ -109,6 +111,32 @@ await step("saveSolidDatasetAt writes to the pod", async () => {
     getStringNoLocale(getThing(back, `${note}#it`), SCHEMA_NAME) === "written by a Solid app",
     "not read back",
   );
+});
+// rdflib.js (SolidOS, mashlib) with the same login: its fetcher and UpdateManager.
+const LDP_CONTAINS = "http://www.w3.org/ns/ldp#contains";
+const store = $rdf.graph();
+const fetcher = new $rdf.Fetcher(store, { fetch, timeout: 10000 });
+const updater = new $rdf.UpdateManager(store);
+await step("rdflib's fetcher lists the records", async () => {
+  await fetcher.load(config.records);
+  const contains = store.each($rdf.sym(config.records), $rdf.sym(LDP_CONTAINS), undefined);
+  must(contains.some((n) => n.value === config.record), `ldp:contains ${contains.map((n) => n.value)}`);
+});
+await step("rdflib reads a signed record as Turtle", async () => {
+  const res = await fetcher.webOperation("GET", config.record, { headers: { accept: "text/turtle" } });
+  must(res.status === 200, `HTTP ${res.status}`);
+  $rdf.parse(res.responseText, store, config.record, "text/turtle");
+  must(store.statementsMatching(undefined, undefined, undefined, $rdf.sym(config.record)).length > 0, "no statements");
+});
+await step("rdflib's UpdateManager changes the app's document", async () => {
+  await fetcher.load(note);
+  const it = $rdf.sym(`${note}#it`);
+  const doc = $rdf.sym(note);
+  const old = store.statementsMatching(it, $rdf.sym(SCHEMA_NAME), undefined, doc);
+  must(old.length === 1, `${old.length} names`);
+  await updater.update(old, [$rdf.st(it, $rdf.sym(SCHEMA_NAME), $rdf.lit("changed by rdflib"), doc)]);
+  const back = await getSolidDataset(note, { fetch });
+  must(getStringNoLocale(getThing(back, `${note}#it`), SCHEMA_NAME) === "changed by rdflib", "not changed");
 });
 await step("anonymous requests to the pod are refused", async () => {
   const res = await globalThis.fetch(note);
