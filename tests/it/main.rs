@@ -29,6 +29,7 @@ mod records_faults;
 mod records_flow;
 mod records_status;
 mod records_verdict;
+mod slow_clients;
 mod solid_clients;
 mod solid_login;
 mod solid_oidc;
