@@ -45,11 +45,18 @@ codes! {
     insufficient_scope => "insufficient_scope", 403;
     unsupported_token_type => "unsupported_token_type", 400;
     server_error => "server_error", 500;
+    temporarily_unavailable => "temporarily_unavailable", 507;
 }
 
 impl From<op_store::StoreError> for OAuthError {
     fn from(e: op_store::StoreError) -> Self {
         tracing::error!(error = %e, "storage failed");
+        if e.is_storage_full() {
+            // 507, as the pod server answers: nothing was written, and it is worth a retry later.
+            return OAuthError::temporarily_unavailable(
+                "the hub's disk is full: nothing was changed; try again later",
+            );
+        }
         OAuthError::server_error("the authorization server could not complete the request")
     }
 }

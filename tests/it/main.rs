@@ -6,6 +6,7 @@ mod connector_flow;
 mod harness;
 mod hub_abuse;
 mod hub_assertion;
+mod hub_disk_full;
 mod hub_dpop;
 mod hub_oauth;
 mod hub_revoke;

@@ -12,12 +12,12 @@ use crate::harness::{PodOptions, PodServer};
 use op_pod::config::Limits;
 
 /// A tmpfs of its own, unmounted when dropped.
-struct Tmpfs {
+pub struct Tmpfs {
     dir: tempfile::TempDir,
 }
 
 impl Tmpfs {
-    fn mount(mib: u32) -> Option<Tmpfs> {
+    pub fn mount(mib: u32) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().unwrap();
         let mounted = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
@@ -36,7 +36,7 @@ impl Tmpfs {
         Some(Tmpfs { dir })
     }
 
-    fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         self.dir.path()
     }
 }
