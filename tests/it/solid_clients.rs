@@ -10,16 +10,9 @@ use crate::stack::{Browser, Stack};
 
 #[tokio::test]
 async fn inrupt_solid_client_and_rdflib_read_and_write_the_pod() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("solid");
-    if !dir.join("node_modules").is_dir() {
-        assert_ne!(
-            std::env::var("OP_REQUIRE_CLIENTS").as_deref(),
-            Ok("1"),
-            "the Solid clients are required (OP_REQUIRE_CLIENTS=1): npm ci --prefix tests/solid"
-        );
-        eprintln!("Solid clients not installed (npm ci --prefix tests/solid): not run");
+    let Some(dir) = crate::stack::npm_project("solid") else {
         return;
-    }
+    };
     let stack = Stack::start().await;
     let mut browser = Browser::new();
     browser

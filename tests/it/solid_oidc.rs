@@ -21,16 +21,9 @@ const STEPS: usize = 14;
 
 #[tokio::test]
 async fn solid_apps_log_in_at_the_hub_and_other_solid_servers_accept_the_login() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("solid-oidc");
-    if !dir.join("node_modules").is_dir() {
-        assert_ne!(
-            std::env::var("OP_REQUIRE_CLIENTS").as_deref(),
-            Ok("1"),
-            "the Solid-OIDC clients are required (OP_REQUIRE_CLIENTS=1): npm ci --prefix tests/solid-oidc"
-        );
-        eprintln!("Solid-OIDC clients not installed (npm ci --prefix tests/solid-oidc): not run");
+    let Some(dir) = crate::stack::npm_project("solid-oidc") else {
         return;
-    }
+    };
     let stack = Stack::on_localhost().await;
     let mut browser = Browser::new();
     browser

@@ -337,6 +337,23 @@ impl Page {
     }
 }
 
+/// The npm project `tests/{folder}` (clients we did not write), if `npm ci --prefix tests/{folder}`
+/// has installed it. Otherwise the test says so and is not run, unless `OP_REQUIRE_CLIENTS=1`
+/// (CI), which makes it fail.
+pub fn npm_project(folder: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    if dir.join("node_modules").is_dir() {
+        return Some(dir);
+    }
+    assert_ne!(
+        std::env::var("OP_REQUIRE_CLIENTS").as_deref(),
+        Ok("1"),
+        "required (OP_REQUIRE_CLIENTS=1): npm ci --prefix tests/{folder}"
+    );
+    eprintln!("not installed (npm ci --prefix tests/{folder}): not run");
+    None
+}
+
 /// The `value` of the hidden input named `name`.
 pub fn field(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\" value=\""))?;

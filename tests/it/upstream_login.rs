@@ -60,16 +60,9 @@ async fn at_provider(
 
 #[tokio::test]
 async fn workers_link_an_upstream_login_and_log_in_with_it() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("upstream-idp");
-    if !dir.join("node_modules").is_dir() {
-        assert_ne!(
-            std::env::var("OP_REQUIRE_CLIENTS").as_deref(),
-            Ok("1"),
-            "the upstream provider is required (OP_REQUIRE_CLIENTS=1): npm ci --prefix tests/upstream-idp"
-        );
-        eprintln!("oidc-provider not installed (npm ci --prefix tests/upstream-idp): not run");
+    let Some(dir) = crate::stack::npm_project("upstream-idp") else {
         return;
-    }
+    };
     let (hub_port, idp_port) = (free_port(), free_port());
     let issuer = format!("http://127.0.0.1:{hub_port}");
     let mut idp = tokio::process::Command::new("node")
